@@ -1,0 +1,76 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "swift-spiderpool",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SpiderCore", targets: ["SpiderCore"]),
+        .library(name: "SpiderNetlink", targets: ["SpiderNetlink"]),
+        .library(name: "SpiderCNI", targets: ["SpiderCNI"]),
+        .executable(name: "spiderctl", targets: ["spiderctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // Pure Swift: addresses, ranges, pools, allocation, planning. No C, no root.
+        .target(
+            name: "SpiderCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // libmnl, as Debian's libmnl-dev ships it.
+        .systemLibrary(
+            name: "CMnl",
+            pkgConfig: "libmnl",
+            providers: [.apt(["libmnl-dev"])]
+        ),
+        // Prefixed C functions for the netlink macros Swift cannot import; nothing else.
+        .target(name: "CNetlinkShim", dependencies: ["CMnl"]),
+        .target(
+            name: "SpiderNetlink",
+            dependencies: [
+                "SpiderCore", "CMnl", "CNetlinkShim",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SpiderCNI",
+            dependencies: [
+                "SpiderCore", "SpiderNetlink",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "spiderctl",
+            dependencies: [
+                "SpiderCore", "SpiderNetlink", "SpiderCNI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "spider-bench",
+            dependencies: ["SpiderCore"],
+            path: "Benchmarks/spider-bench"
+        ),
+        .testTarget(
+            name: "SpiderCoreTests",
+            dependencies: ["SpiderCore"]
+        ),
+        .testTarget(
+            name: "SpiderNetlinkTests",
+            dependencies: ["SpiderNetlink"]
+        ),
+        .testTarget(
+            name: "spiderctlTests",
+            dependencies: ["SpiderCore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,18 @@
+#ifndef SPIDER_CNETLINK_SHIM_H
+#define SPIDER_CNETLINK_SHIM_H
+// Prefixed functions for the netlink macros that Swift cannot import.
+// Nothing else lives in C: all logic is Swift.
+#include <stddef.h>
+#include <stdint.h>
+#include <libmnl/libmnl.h>
+
+/// MNL_SOCKET_BUFFER_SIZE: the receive buffer size libmnl recommends.
+size_t spider_mnl_socket_buffer_size(void);
+/// NLMSG_ALIGN(len).
+uint32_t spider_nlmsg_align(uint32_t len);
+/// RTA_ALIGN(len).
+uint32_t spider_rta_align(uint32_t len);
+/// NLMSG_HDRLEN.
+uint32_t spider_nlmsg_hdrlen(void);
+
+#endif

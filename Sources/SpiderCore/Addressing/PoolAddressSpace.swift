@@ -1,0 +1,70 @@
+/// The addresses a pool can hand out: its `ips` minus its `excludeIPs`, all inside its `subnet`.
+///
+/// This is the interval model Spiderpool uses to count and compare pools (its `NewCIDR`), with
+/// the same validation and messages, except that a reversed range is refused here instead of
+/// being silently swapped.
+public struct PoolAddressSpace: Sendable, Hashable {
+    /// The pool's subnet.
+    public let subnet: IPNetwork
+    /// The `ips` entries in the order given.
+    public let entries: [IPRange]
+    /// The addresses of `ips`.
+    public let listed: IPRangeSet
+    /// The addresses of `excludeIPs`.
+    public let excluded: IPRangeSet
+    /// `ips` minus `excludeIPs`: what can be allocated (before reservations and allocations).
+    public let effective: IPRangeSet
+
+    /// Builds the address space of a pool from its manifest's fields.
+    ///
+    /// - Throws: `invalid CIDR address: …` for a bad subnet; `invalid range: …` for an entry
+    ///   with two dashes, a prefix or reversed ends; `invalid IP address: …`;
+    ///   `not match base subnet: …` for an address outside the subnet; and, when two `ips`
+    ///   entries overlap, `range a is already covered by b`, `range a covers b` or
+    ///   `range a overlaps with b`.
+    public init(subnet subnetText: String, ips: [String], excludeIPs: [String] = []) throws(AddressError) {
+        guard let subnet = IPNetwork(subnetText) else { throw .invalidCIDRAddress(subnetText) }
+        self.subnet = subnet
+        var entries: [IPRange] = []
+        for text in ips {
+            let range = try PoolAddressSpace.entry(text, in: subnet)
+            for (old, oldText) in zip(entries, ips) where old.overlaps(range) {
+                let relation: AddressError.OverlapRelation =
+                    old.contains(range) ? .coveredBy : range.contains(old) ? .covers : .overlaps
+                throw .overlappingRanges(text, existing: oldText, relation: relation)
+            }
+            entries.append(range)
+        }
+        var excluded: [IPRange] = []
+        for text in excludeIPs { excluded.append(try PoolAddressSpace.entry(text, in: subnet)) }
+        self.entries = entries
+        self.listed = IPRangeSet(entries)
+        self.excluded = IPRangeSet(excluded)
+        self.effective = listed.subtracting(self.excluded)
+    }
+
+    /// The number of addresses that can be allocated, exact.
+    public var totalCount: AddressCount { effective.count }
+
+    /// Spiderpool's `status.totalIPCount`: the count clamped to `Int64.max`.
+    public var totalIPCount: Int64 { totalCount.clampedToInt64 }
+
+    /// The ranges among `others` that share an address with ``effective``, as given.
+    public func overlapping(_ others: [IPRange]) -> [IPRange] {
+        others.filter { effective.overlaps(IPRangeSet([$0])) }
+    }
+
+    static func entry(_ text: String, in subnet: IPNetwork) throws(AddressError) -> IPRange {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count <= 2, !(parts.count == 1 && text.contains("/")) else { throw .invalidRange(text) }
+        var addresses: [IPAddress] = []
+        for part in parts {
+            guard let address = IPAddress(String(part)) else { throw .invalidAddress(String(part)) }
+            guard subnet.contains(address) else { throw .outsideSubnet(String(part)) }
+            addresses.append(address)
+        }
+        let lower = addresses[0], upper = addresses[addresses.count - 1]
+        guard let range = IPRange(lower: lower, upper: upper) else { throw .reversedRange(text) }
+        return range
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import Foundation
+
+/// Entry point: runs the command line and turns every failure into exit code 1 and one line
+/// on stderr (`error: …`), so scripts get a stable contract. `--help` and `--version` exit 0.
+@main
+enum SpiderctlMain {
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try Spiderctl.parseAsRoot(arguments)
+            try command.run()
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch {
+            if Spiderctl.exitCode(for: error) == .success { Spiderctl.exit(withError: error) }
+            let message = Spiderctl.message(for: error)
+            let line = message.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? "failed"
+            Console.error(line.hasPrefix("Error: ") ? String(line.dropFirst(7)) : line)
+            Foundation.exit(1)
+        }
+    }
+}
