@@ -56,6 +56,22 @@ public struct IPNetwork: Sendable, Hashable, Codable, CustomStringConvertible, L
         return network
     }
 
+    /// The value Spiderpool puts in the labels `ipam.spidernet.io/ippool-cidr` and
+    /// `ipam.spidernet.io/subnet-cidr` (its `CIDRToLabelValue`): the text as written with the
+    /// first three `.`, the first seven `:` and the `/` replaced by `-`.
+    public static func labelValue(_ text: String, family: IPFamily) throws(AddressError) -> String {
+        _ = try parse(text, family: family)
+        var dots = 0, colons = 0, slashes = 0
+        return String(text.map { character -> Character in
+            switch character {
+            case "." where dots < 3: dots += 1; return "-"
+            case ":" where colons < 7: colons += 1; return "-"
+            case "/" where slashes < 1: slashes += 1; return "-"
+            default: return character
+            }
+        })
+    }
+
     /// The family of the network.
     public var family: IPFamily { address.family }
 

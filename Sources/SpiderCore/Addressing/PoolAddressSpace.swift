@@ -43,6 +43,12 @@ public struct PoolAddressSpace: Sendable, Hashable {
         self.effective = listed.subtracting(self.excluded)
     }
 
+    /// Each `ips` entry minus `excludeIPs`, entry by entry in the order given (Spiderpool's
+    /// interval list: unlike ``effective``, touching entries are not merged).
+    public var effectiveEntries: [IPRange] {
+        entries.flatMap { IPRangeSet([$0]).subtracting(excluded).ranges }
+    }
+
     /// The number of addresses that can be allocated, exact.
     public var totalCount: AddressCount { effective.count }
 
