@@ -1,0 +1,12 @@
+import Testing
+@testable import SpiderNetlink
+
+@Suite("libmnl binding")
+struct NetlinkLibraryTests {
+    @Test("libmnl resolves and links: buffer size and alignment come from its headers")
+    func resolves() {
+        #expect(NetlinkLibrary.socketBufferSize >= 8192)
+        #expect(NetlinkLibrary.messageAlign(1) == 4)
+        #expect(NetlinkLibrary.messageAlign(16) == 16)
+    }
+}

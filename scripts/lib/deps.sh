@@ -1,0 +1,26 @@
+# Shared by the scripts: install what the project needs when it is missing.
+# Debian's packages only; `apt-get update` runs once before the first install.
+
+apt_updated=0
+apt_install() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "error: missing packages ${missing[*]}; run as root or install them: apt-get install -y ${missing[*]}" >&2
+        return 1
+    fi
+    if [ "$apt_updated" -eq 0 ]; then
+        apt-get update -qq >&2
+        apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+}
+
+# What `swift build` needs: libmnl's headers and pkg-config to find them.
+ensure_build_deps() {
+    command -v swift >/dev/null || { echo "error: swift is not on PATH (Swift 6 toolchain required)" >&2; return 1; }
+    apt_install libmnl-dev pkg-config
+}
