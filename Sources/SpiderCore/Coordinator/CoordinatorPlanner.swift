@@ -1,0 +1,438 @@
+/// Decides every change the coordinator makes for one CNI call: a pure function of the observed
+/// namespaces, the configuration and the invocation.
+///
+/// It produces the same tables as Spiderpool v1.2's coordinator, with its bugs fixed: ADD is
+/// idempotent (planned against the current state, a second ADD plans nothing), every refusal
+/// happens before the first change, `disabled` is understood, txqueuelen is set on the Pod's
+/// NIC, the first NIC is `podDefaultCniNic` rather than a hard-coded `eth0`, and DEL needs
+/// nothing but the state.
+public struct CoordinatorPlanner: Sendable {
+    public var config: CoordinatorConfig
+
+    public init(config: CoordinatorConfig) { self.config = config }
+
+    /// The plan for `invocation` against `state`.
+    public func plan(_ state: NamespacePair, _ invocation: CoordinatorInvocation) throws(CoordinatorError) -> RoutePlan {
+        guard config.mode != .disabled else { return RoutePlan() }
+        switch invocation.command {
+        case .add: return try planAdd(state, invocation)
+        case .del: return planDel(state, invocation)
+        case .check: return RoutePlan()
+        }
+    }
+
+    // MARK: - ADD
+
+    /// Facts about the call derived from the state before any change.
+    struct Situation {
+        var underlay: Bool
+        var firstInvoke: Bool
+        var table: RouteTable
+        var families: [IPFamily]
+        /// Routable addresses of the NIC (`cur`), IPv4 first.
+        var current: [IPNetwork]
+        var podVeth: String
+        var hostVeth: String
+        var sourceV4: IPAddress?
+        var nodeAddresses: [IPAddress]
+    }
+
+    func planAdd(_ state: NamespacePair, _ invocation: CoordinatorInvocation) throws(CoordinatorError) -> RoutePlan {
+        let situation = try situate(state, invocation)
+        var builder = PlanBuilder(world: state)
+        let nic = invocation.interface
+        let s = situation
+
+        if s.underlay && s.firstInvoke { try setUpVeth(&builder, s, invocation) }
+        try tuneLink(&builder, s, nic)
+        try setUpNeighbours(&builder, s)
+        try setUpNodeRoutes(&builder, s)
+        try setUpHijackRoutes(&builder, s)
+        if s.underlay && s.firstInvoke { try markRepliesViaVeth(&builder, s) }
+        if config.tunePodRoutes && (!s.firstInvoke || !s.underlay) { try tunePodRoutes(&builder, s, nic) }
+        try setUpPolicyRoutes(&builder, s, nic)
+        return builder.plan
+    }
+
+    /// Resolves mode, first invocation, policy table, families, node addresses and veth names.
+    func situate(_ state: NamespacePair, _ invocation: CoordinatorInvocation) throws(CoordinatorError) -> Situation {
+        let pod = state.pod, node = state.node
+        let nic = invocation.interface
+        guard pod.link(named: nic) != nil else { throw .interfaceNotFound(nic) }
+        let current = CoordinatorPlanner.routable(pod.addresses(on: nic))
+        guard !current.isEmpty else { throw .noUsableAddresses(nic) }
+        let families = IPFamily.allCases.filter { family in current.contains { $0.family == family } }
+
+        let first = config.podDefaultCniNic
+        let vethExists = pod.link(named: "veth0") != nil
+        let upLinks = pod.links.filter { $0.flags.contains([.up, .broadcast, .multicast]) }.count
+        var underlay: Bool
+        switch config.mode {
+        case .auto: underlay = nic == first || vethExists
+        case .underlay:
+            guard nic == first || vethExists else { throw .underlayWithoutVeth(interface: nic, firstInterface: first) }
+            underlay = true
+        case .overlay:
+            guard nic != first else { throw .overlayOnFirstInterface(interface: nic, firstInterface: first) }
+            guard !vethExists else { throw .overlayAfterUnderlay(interface: nic) }
+            underlay = false
+        case .disabled: underlay = false
+        }
+        let firstInvoke: Bool
+        let table: UInt32
+        if underlay {
+            firstInvoke = nic == first
+            table = firstInvoke ? 101 : UInt32(max(upLinks + 98, 101))
+        } else {
+            firstInvoke = upLinks == 2
+            table = firstInvoke ? 101 : UInt32(max(upLinks + 99, 101))
+        }
+
+        if config.tunePodRoutes, let routeNIC = config.podDefaultRouteNic, pod.link(named: routeNIC) == nil {
+            throw .defaultRouteInterfaceMissing(routeNIC)
+        }
+
+        let podVeth: String, hostVeth: String
+        if underlay {
+            podVeth = "veth0"
+            hostVeth = invocation.hostVethName
+        } else {
+            guard let firstLink = pod.link(named: first) else { throw .firstInterfaceMissing(first) }
+            guard let peer = (firstLink.peerIndex ?? firstLink.masterIndex).flatMap(node.link(index:)) else {
+                throw .hostInterfaceNotFound("no node link has the index \(firstLink.peerIndex ?? firstLink.masterIndex ?? 0) that \(first) points to")
+            }
+            podVeth = first
+            hostVeth = peer.name
+        }
+        let sourceV4 = pod.addresses(on: first, family: .v4).first?.address
+        let nodeAddresses = try CoordinatorPlanner.nodeAddresses(pod: pod, node: node, families: families)
+        return Situation(underlay: underlay, firstInvoke: firstInvoke, table: RouteTable(rawValue: table), families: families,
+                         current: current, podVeth: podVeth, hostVeth: hostVeth, sourceV4: sourceV4, nodeAddresses: nodeAddresses)
+    }
+
+    /// Addresses that are neither link-local nor multicast, IPv4 first, in kernel order.
+    static func routable(_ addresses: [IPNetwork]) -> [IPNetwork] {
+        let usable = addresses.filter { !isLinkLocalOrMulticast($0.address) }
+        return usable.filter { $0.family == .v4 } + usable.filter { $0.family == .v6 }
+    }
+
+    static func isLinkLocalOrMulticast(_ address: IPAddress) -> Bool {
+        switch address {
+        case .v4(let a): a.value >> 16 == 0xA9FE || a.value >> 28 == 0xE
+        case .v6(let a): a.value >> 118 == 0x3FA || a.value >> 120 == 0xFF
+        }
+    }
+
+    /// Names of node interfaces whose addresses are never taken as node addresses.
+    static let ignoredNodeInterfacePrefixes = ["docker", "cbr", "dummy", "virbr", "lxcbr", "veth", "cali", "flannel",
+                                               "kube-ipvs", "cni", "vx-submariner", "cili"]
+
+    /// The node's addresses that face the Pod (Spiderpool's `hostIPRouteForPod`): for each Pod
+    /// address, the source the node picks to reach it; then the node's other addresses.
+    static func nodeAddresses(pod: NetworkState, node: NetworkState, families: [IPFamily]) throws(CoordinatorError) -> [IPAddress] {
+        var result: [IPAddress] = []
+        func add(_ address: IPAddress) { if !result.contains(address) { result.append(address) } }
+        for link in pod.links where link.name != "lo" {
+            for network in pod.addresses(on: link.name) where families.contains(network.family) && !isLinkLocalOrMulticast(network.address) {
+                guard let source = node.routeGet[network.address] else { throw .noNodeRouteToPod(network.address) }
+                add(source)
+            }
+        }
+        for link in node.links where link.name != "lo" && !ignoredNodeInterfacePrefixes.contains(where: link.name.hasPrefix) {
+            for network in node.addresses(on: link.name) where families.contains(network.family) && !isLinkLocalOrMulticast(network.address) {
+                add(network.address)
+            }
+        }
+        return result
+    }
+
+    /// Host prefix of an address: /32 or /128.
+    static func host(_ address: IPAddress) -> IPNetwork { IPNetwork(host: address) }
+
+    // MARK: Steps
+
+    /// Underlay, first NIC: the `veth0` pair to the node, its MTU, the link address.
+    func setUpVeth(_ b: inout PlanBuilder, _ s: Situation, _ invocation: CoordinatorInvocation) throws(CoordinatorError) {
+        let macs = CoordinatorPlanner.vethMACs(containerID: invocation.containerID)
+        if b.world.pod.link(named: s.podVeth) == nil {
+            if b.world.node.link(named: s.hostVeth) != nil {
+                try b.emit(.node, .deleteLink(name: s.hostVeth), "\(s.hostVeth) is left over from an earlier Pod with this container ID")
+            }
+            try b.emit(.pod, .addVethPair(VethPair(name: s.podVeth, mac: macs.pod, peerName: s.hostVeth, peerMAC: macs.node, mtu: config.vethMTU)),
+                       "underlay: \(s.podVeth) ⇄ \(s.hostVeth) lets the Pod reach the node and Services through the node's stack")
+        }
+        for (role, name) in [(NamespaceRole.pod, s.podVeth), (.node, s.hostVeth)] {
+            if let link = b.world[role].link(named: name), link.mtu != config.vethMTU {
+                try b.emit(role, .setLinkMTU(name: name, mtu: config.vethMTU), "vethMTU is \(config.vethMTU)")
+            }
+        }
+        if b.world.node.link(named: s.hostVeth)?.isUp == false {
+            try b.emit(.node, .setLinkUp(name: s.hostVeth), "bring the node end of the Pod's veth up")
+        }
+        try b.ensureSysctl(.node, "net.ipv6.conf.\(s.hostVeth).accept_ra", "0", "the node end of the veth must not take router advertisements")
+        if b.world.pod.link(named: s.podVeth)?.isUp == false {
+            try b.emit(.pod, .setLinkUp(name: s.podVeth), "bring \(s.podVeth) up")
+        }
+        if s.families.contains(.v4), let linkAddress = config.vethLinkAddress {
+            let address = InterfaceAddress(address: CoordinatorPlanner.host(.v4(linkAddress)), device: s.podVeth)
+            if !b.world.pod.addresses.contains(address) {
+                try b.emit(.pod, .addAddress(address), "vethLinkAddress gives \(s.podVeth) an IPv4 address (for service meshes)")
+            }
+        }
+    }
+
+    /// MAC prefix, queue length and sysctls of the Pod and its NIC.
+    func tuneLink(_ b: inout PlanBuilder, _ s: Situation, _ nic: String) throws(CoordinatorError) {
+        if let prefix = config.podMACPrefix, let first = s.current.first,
+           let mac = CoordinatorPlanner.prefixedMAC(prefix, first.address), b.world.pod.link(named: nic)?.mac != mac {
+            try b.emit(.pod, .setLinkMAC(name: nic, mac: mac), "podMACPrefix: \(nic)'s MAC is the prefix plus its address \(first.address)")
+        }
+        if config.txQueueLen > 0, b.world.pod.link(named: nic)?.txqueuelen != config.txQueueLen {
+            try b.emit(.pod, .setLinkTxQueueLength(name: nic, length: config.txQueueLen), "txQueueLen is \(config.txQueueLen)")
+        }
+        if s.families.contains(.v6) {
+            try b.ensureSysctl(.pod, "net.ipv6.conf.all.disable_ipv6", "0", "\(nic) has IPv6 addresses")
+        }
+        if config.podRPFilter != -1 {
+            try b.ensureSysctl(.pod, "net.ipv4.conf.all.rp_filter", String(config.podRPFilter),
+                               "podRPFilter \(config.podRPFilter): \(config.podRPFilter == 0 ? "replies may arrive on another NIC" : "reverse-path filtering")")
+        }
+    }
+
+    /// Static neighbour entries: the node knows the Pod's addresses behind its veth end; on the
+    /// first NIC, the Pod knows the node's addresses behind its end.
+    func setUpNeighbours(_ b: inout PlanBuilder, _ s: Situation) throws(CoordinatorError) {
+        guard let podMAC = b.world.pod.link(named: s.podVeth)?.mac else {
+            throw .inconsistentPlan("\(s.podVeth) has no MAC address")
+        }
+        for network in s.current {
+            let wanted = Neighbour(address: network.address, device: s.hostVeth, lladdr: podMAC)
+            for stale in b.world.node.neighbours where stale.address == network.address && !(stale.device == wanted.device && stale.lladdr == podMAC) {
+                try b.emit(.node, .deleteNeighbour(stale), "a stale entry for \(network.address) would send the Pod's traffic elsewhere")
+            }
+            try b.ensureNeighbour(.node, wanted, "the node reaches \(network.address) through \(s.hostVeth)")
+        }
+        guard s.firstInvoke else { return }
+        guard let nodeMAC = b.world.node.link(named: s.hostVeth)?.mac else {
+            throw .hostInterfaceNotFound("\(s.hostVeth) has no MAC address on the node")
+        }
+        for address in s.nodeAddresses {
+            try b.ensureNeighbour(.pod, Neighbour(address: address, device: s.podVeth, lladdr: nodeMAC),
+                                  "the Pod reaches node address \(address) through \(s.podVeth) without ARP/ND")
+        }
+    }
+
+    /// Routes to the node's addresses through the veth (Pod), and the node's table back to the Pod.
+    func setUpNodeRoutes(_ b: inout PlanBuilder, _ s: Situation) throws(CoordinatorError) {
+        for address in s.nodeAddresses {
+            let source = address.family == .v4 ? s.sourceV4 : nil
+            var tables = [s.table]
+            if s.firstInvoke { tables.append(.main) }
+            for table in tables {
+                let route = Route(destination: CoordinatorPlanner.host(address), device: s.podVeth, table: table,
+                                  scope: .link, preferredSource: source)
+                try b.ensureRoute(.pod, route, "node address \(address) is reached through \(s.podVeth)")
+            }
+        }
+        let table = config.hostRuleTable
+        for family in s.families {
+            try b.ensureRule(.node, RoutingRule(family: family, priority: 1000, table: table),
+                             "the node looks up Pod addresses in table \(table)")
+        }
+        for network in s.current {
+            let destination = CoordinatorPlanner.host(network.address)
+            let wanted = Route(destination: destination, device: s.hostVeth, table: table, scope: .link)
+            for stale in b.world.node.routes where stale.table == table && stale.destination == destination && stale.device != s.hostVeth {
+                try b.emit(.node, .deleteRoute(stale), "a stale route to \(network.address) in table \(table) points elsewhere")
+            }
+            try b.ensureRoute(.node, wanted, "the node sends replies to \(network.address) through \(s.hostVeth)")
+        }
+    }
+
+    /// Cluster Pod CIDRs, Service CIDRs and extra CIDRs go through the node.
+    func setUpHijackRoutes(_ b: inout PlanBuilder, _ s: Situation) throws(CoordinatorError) {
+        let table: RouteTable = s.firstInvoke ? .main : s.table
+        let kinds: [(String, [IPNetwork])] = [("cluster Pod CIDR", config.overlayPodCIDR), ("Service CIDR", config.serviceCIDR),
+                                              ("hijackCIDR", config.hijackCIDR)]
+        for (kind, networks) in kinds {
+            for network in networks where s.families.contains(network.family) {
+                guard let gateway = s.nodeAddresses.first(where: { $0.family == network.family }) else { continue }
+                let route = Route(destination: network, gateway: gateway, device: s.podVeth, table: table,
+                                  preferredSource: network.family == .v4 ? s.sourceV4 : nil)
+                try b.ensureRoute(.pod, route, "\(kind) \(network) goes through the node (\(gateway)) via \(s.podVeth)")
+            }
+        }
+    }
+
+    static let markRules = [
+        "-A PREROUTING -i veth0 -m conntrack --ctstate NEW -j MARK --set-xmark 0x1/0xffffffff",
+        "-A PREROUTING -m mark --mark 0x1 -j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff",
+        "-A OUTPUT -j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff",
+    ]
+
+    /// Underlay, first NIC: connections that arrive through veth0 are marked so their replies
+    /// leave through veth0 (NodePort with externalTrafficPolicy=Local).
+    func markRepliesViaVeth(_ b: inout PlanBuilder, _ s: Situation) throws(CoordinatorError) {
+        for family in s.families {
+            for specification in CoordinatorPlanner.markRules {
+                let rule = FirewallRule(family: family, specification: specification)
+                if !b.world.pod.firewallRules.contains(rule) {
+                    try b.emit(.pod, .appendFirewallRule(rule), "connections that come in through veth0 are marked so replies go back through it")
+                }
+            }
+            try b.ensureRule(.pod, RoutingRule(family: family, priority: 1000, fwmark: 1, table: RouteTable(rawValue: 100)),
+                             "marked replies use table 100")
+            if let gateway = s.nodeAddresses.first(where: { $0.family == family }) {
+                let route = Route(destination: Route.defaultDestination(family), gateway: gateway, device: s.podVeth,
+                                  table: RouteTable(rawValue: 100), preferredSource: family == .v4 ? s.sourceV4 : nil)
+                try b.ensureRoute(.pod, route, "marked replies leave through veth0 to the node (\(gateway))")
+            }
+        }
+    }
+
+    /// Source policy routing: replies leave through the NIC the request came in on, and the
+    /// default route stays on (or moves to) the right NIC.
+    func tunePodRoutes(_ b: inout PlanBuilder, _ s: Situation, _ nic: String) throws(CoordinatorError) {
+        let main = RouteTable.main
+        func ownsDefault(_ link: Link) -> Bool {
+            s.families.contains { family in
+                b.world.pod.routes(table: main, family: family).contains { route in
+                    (route.isDefault && route.device == link.name) || route.nexthops.contains { $0.device == link.name }
+                }
+            }
+        }
+        guard let defaultNIC = b.world.pod.links.first(where: { $0.name != "lo" && $0.name != nic && ownsDefault($0) })?.name else {
+            return
+        }
+        var wanted = config.podDefaultRouteNic ?? defaultNIC
+        let moving: String
+        if wanted == defaultNIC {
+            wanted = defaultNIC
+            moving = nic
+        } else {
+            guard b.world.pod.link(named: wanted) != nil else { throw .defaultRouteInterfaceMissing(wanted) }
+            moving = defaultNIC
+        }
+        let defaultNICAddresses = CoordinatorPlanner.routable(b.world.pod.addresses(on: defaultNIC))
+            .filter { s.families.contains($0.family) }
+        if wanted == nic {
+            for network in defaultNICAddresses {
+                try b.ensureRule(.pod, RoutingRule(family: network.family, source: CoordinatorPlanner.host(network.address), table: s.table),
+                                 "\(defaultNIC) replies leave by \(defaultNIC): from \(network.address) lookup \(s.table)")
+            }
+        } else {
+            for network in s.current {
+                try b.ensureRule(.pod, RoutingRule(family: network.family, source: CoordinatorPlanner.host(network.address), table: s.table),
+                                 "\(nic) replies leave by \(nic): from \(network.address) lookup \(s.table)")
+            }
+            if !s.underlay && s.firstInvoke {
+                let table100 = RouteTable(rawValue: 100)
+                for network in defaultNICAddresses {
+                    try b.ensureRule(.pod, RoutingRule(family: network.family, source: CoordinatorPlanner.host(network.address), table: table100),
+                                     "\(defaultNIC) replies leave by \(defaultNIC): from \(network.address) lookup 100")
+                }
+                try copyDefaultRoutes(&b, s, device: config.podDefaultCniNic, to: table100)
+            }
+        }
+        try moveRoutes(&b, s, device: moving, to: s.table, defaultStaysOn: wanted)
+    }
+
+    /// Copies the default routes of `device` (and its paths of multipath defaults) from main.
+    func copyDefaultRoutes(_ b: inout PlanBuilder, _ s: Situation, device: String, to table: RouteTable) throws(CoordinatorError) {
+        for family in s.families {
+            for route in b.world.pod.routes(table: .main, family: family) where route.isDefault {
+                if route.device == device {
+                    try b.ensureRoute(.pod, Route(destination: route.destination, gateway: route.gateway, device: device, table: table, scope: route.scope),
+                                      "table \(table) holds \(device)'s default route for \(device)'s replies")
+                }
+                for path in route.nexthops where path.device == device {
+                    try b.ensureRoute(.pod, Route(destination: route.destination, gateway: path.gateway, device: device, table: table),
+                                      "table \(table) holds \(device)'s default path for \(device)'s replies")
+                }
+            }
+        }
+    }
+
+    /// Moves `device`'s default routes from main to `table` and copies its other main routes there.
+    func moveRoutes(_ b: inout PlanBuilder, _ s: Situation, device: String, to table: RouteTable, defaultStaysOn wanted: String) throws(CoordinatorError) {
+        for family in s.families {
+            for route in b.world.pod.routes(table: .main, family: family) {
+                if family == .v6, route.destination.prefixLength == 64, route.destination.first.value >> 64 == 0xfe80_0000_0000_0000 { continue }
+                if route.device == device {
+                    if route.isDefault {
+                        try b.ensureRoute(.pod, Route(destination: route.destination, gateway: route.gateway, device: device, table: table, scope: route.scope),
+                                          "\(device)'s default route serves \(device)'s replies from table \(table)")
+                        try b.emit(.pod, .deleteRoute(route), "the Pod's default route is \(wanted)'s, so \(device)'s leaves main")
+                    } else {
+                        try b.ensureRoute(.pod, Route(destination: route.destination, gateway: route.gateway, device: device, table: table,
+                                                      scope: route.scope, preferredSource: route.preferredSource),
+                                          "table \(table) also reaches \(route.destination) through \(device)")
+                    }
+                } else {
+                    for path in route.nexthops where path.device == device {
+                        try b.ensureRoute(.pod, Route(destination: route.destination, gateway: path.gateway, device: device, table: table),
+                                          "\(device)'s default path serves \(device)'s replies from table \(table)")
+                        try b.emit(.pod, .deleteNexthop(route: route, nexthop: path),
+                                   "the Pod's default route is \(wanted)'s, so \(device)'s path leaves main")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The user's `policyRoutes`, through the NIC of this call.
+    func setUpPolicyRoutes(_ b: inout PlanBuilder, _ s: Situation, _ nic: String) throws(CoordinatorError) {
+        let table: RouteTable = s.underlay && s.firstInvoke ? .main : s.table
+        for policy in config.policyRoutes where s.families.contains(policy.dst.family) {
+            try b.ensureRoute(.pod, Route(destination: policy.dst, gateway: policy.gw, device: nic, table: table),
+                              "policyRoutes: \(policy.dst) via \(policy.gw) through \(nic)")
+        }
+    }
+
+    // MARK: - DEL
+
+    /// The clean-up for DEL, from the state alone: the underlay veth (the kernel removes its Pod
+    /// end, routes and neighbours with it), and the node's routes and neighbours for the NIC's
+    /// addresses. Nothing when the Pod's namespace is gone.
+    func planDel(_ state: NamespacePair, _ invocation: CoordinatorInvocation) -> RoutePlan {
+        guard invocation.podNamespaceExists else { return RoutePlan() }
+        var builder = PlanBuilder(world: state)
+        let hostVeth = invocation.hostVethName
+        if state.node.link(named: hostVeth) != nil {
+            try? builder.emit(.node, .deleteLink(name: hostVeth), "the Pod is going away: its underlay veth goes with it")
+        }
+        let addresses = CoordinatorPlanner.routable(state.pod.addresses(on: invocation.interface)).map(\.address)
+        for address in addresses {
+            let destination = CoordinatorPlanner.host(address)
+            for route in builder.world.node.routes where route.table == config.hostRuleTable && route.destination == destination {
+                try? builder.emit(.node, .deleteRoute(route), "\(address) leaves with the Pod")
+            }
+            for neighbour in builder.world.node.neighbours where neighbour.address == address && neighbour.state == "PERMANENT" {
+                try? builder.emit(.node, .deleteNeighbour(neighbour), "\(address) leaves with the Pod")
+            }
+        }
+        return builder.plan
+    }
+
+    // MARK: - MACs
+
+    /// The MACs of a new veth pair, derived from the container ID: locally administered,
+    /// unicast, stable for the same container (so a retried ADD plans the same pair).
+    public static func vethMACs(containerID: String) -> (pod: MACAddress, node: MACAddress) {
+        func mac(_ salt: String) -> MACAddress {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in (salt + containerID).utf8 {
+                hash ^= UInt64(byte)
+                hash &*= 0x0000_0100_0000_01b3
+            }
+            let value = (hash & 0x0000_ffff_ffff_ffff & ~(UInt64(0x01) << 40)) | (UInt64(0x02) << 40)
+            return MACAddress(value: value) ?? .zero
+        }
+        return (mac("pod:"), mac("node:"))
+    }
+
+    /// `prefix` followed by the last four bytes of `address`.
+    public static func prefixedMAC(_ prefix: UInt16, _ address: IPAddress) -> MACAddress? {
+        MACAddress(value: UInt64(prefix) << 32 | UInt64(UInt32(truncatingIfNeeded: address.value)))
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import SpiderCore
+
+/// `spiderctl plan`: what the coordinator would do for a scenario, without root.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Plan a coordinator call for a scenario file and show it, check it, or explain a route.",
+        discussion: """
+            A scenario is the golden-case JSON: the Pod's and the node's state before the call, \
+            the coordinator's CNI config, the invocation, and (optionally) what must hold after.
+
+            Output formats:
+              ip      the plan as ip/sysctl/iptables commands, each after its reason (default)
+              json    the plan as JSON
+              tables  the state after the plan, in the scenario's `expect` form
+
+            Examples:
+              spiderctl plan --scenario O1-overlay-calico-macvlan.json
+              spiderctl plan --scenario O1-overlay-calico-macvlan.json --check
+              spiderctl plan --scenario O1-overlay-calico-macvlan.json --explain "10.233.0.0/18 table main"
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case ip, json, tables }
+
+    @Option(help: ArgumentHelp("The scenario file (JSON).", valueName: "FILE"))
+    var scenario: String
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: "ip, json or tables.")
+    var output: Format = .ip
+
+    @Flag(help: "Exit 0 when the scenario's `expect` holds, else print the differences and exit 1.")
+    var check = false
+
+    @Option(help: ArgumentHelp("Say which operation created a route and why: the route's destination, optionally followed by `table N` (pod, then node).", valueName: "ROUTE"))
+    var explain: String?
+
+    @Option(name: .customLong("pod-netns"), help: "The Pod namespace's name in the printed commands.")
+    var podNetns = "pod"
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: scenario) else {
+            throw PlanCommandError("cannot read scenario file '\(scenario)'")
+        }
+        let parsed: CoordinatorScenario
+        do { parsed = try CoordinatorScenario(json: data) } catch { throw PlanCommandError("\(scenario): \(error)") }
+        let run = ScenarioRun(parsed)
+
+        if check {
+            let differences = run.differences
+            if differences.isEmpty {
+                Console.print("ok: \(parsed.name)")
+                return
+            }
+            Console.print("FAILED: \(parsed.name)")
+            differences.forEach(Console.print)
+            throw ExitCode.failure
+        }
+        if let explain {
+            try explainRoute(explain, run)
+            return
+        }
+        guard let plan = run.plan, let after = run.after else {
+            throw PlanCommandError(run.failure?.description ?? "the call was refused")
+        }
+        switch output {
+        case .ip: PlanPrinter.printCommands(plan, podNetns: podNetns)
+        case .json: Console.print(PlanPrinter.json(plan))
+        case .tables: Console.print(PlanPrinter.tables(after))
+        }
+    }
+
+    func explainRoute(_ query: String, _ run: ScenarioRun) throws {
+        guard let plan = run.plan else { throw PlanCommandError(run.failure?.description ?? "the call was refused") }
+        var words = query.split(separator: " ").map(String.init)
+        var table: RouteTable?
+        if let index = words.firstIndex(of: "table"), index + 1 < words.count {
+            table = RouteTable(words[index + 1])
+            words.removeSubrange(index...(index + 1))
+        }
+        guard let first = words.first, words.count == 1 else {
+            throw PlanCommandError("'\(query)' is not a route destination (an address, a CIDR or `default`, then optionally `table N`)")
+        }
+        let destination: IPNetwork?
+        if first == "default" {
+            destination = nil
+        } else if let parsed = IPNetwork(hostOrCIDR: first) {
+            destination = parsed.network
+        } else {
+            throw PlanCommandError("'\(first)' is not a route destination (an address, a CIDR or `default`)")
+        }
+        func selected(_ route: Route) -> Bool {
+            (destination.map { route.destination == $0 } ?? route.isDefault) && (table == nil || route.table == table)
+        }
+        let matches = plan.operations.enumerated().filter { _, operation in
+            if case .addRoute(let route) = operation.action { return selected(route) }
+            return false
+        }
+        guard !matches.isEmpty else {
+            let before = run.scenario.before
+            let existed = before.pod.routes.contains(where: selected) || before.node.routes.contains(where: selected)
+            throw PlanCommandError(existed ? "no operation creates '\(query)': it was there before the call" : "no operation creates '\(query)', and it was not there before")
+        }
+        for (index, operation) in matches {
+            Console.print("operation \(index + 1) [\(operation.namespace)]: \(operation.action.commandLine().joined(separator: " "))")
+            Console.print("  why: \(operation.reason)")
+        }
+    }
+}
+
+struct PlanCommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

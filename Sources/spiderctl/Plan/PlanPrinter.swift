@@ -1,0 +1,49 @@
+import Foundation
+import SpiderCore
+
+/// Renders plans and states for `spiderctl plan`.
+enum PlanPrinter {
+    /// Each operation as a comment with its reason, then the command.
+    static func printCommands(_ plan: RoutePlan, podNetns: String) {
+        if plan.isEmpty { Console.print("# nothing to do: the namespaces are already as planned") }
+        for operation in plan.operations {
+            Console.print("# [\(operation.namespace)] \(operation.reason)")
+            var words = operation.action.commandLine(otherNamespace: operation.namespace == .pod ? "1" : podNetns)
+            if operation.namespace == .pod {
+                words = words.first == "ip" ? ["ip", "-n", podNetns] + words.dropFirst() : ["ip", "netns", "exec", podNetns] + words
+            }
+            Console.print(words.joined(separator: " "))
+        }
+    }
+
+    /// The plan as JSON: `{"operations": [{"namespace", "action", "command", "reason"}]}`.
+    static func json(_ plan: RoutePlan) -> String {
+        let operations: [[String: Any]] = plan.operations.map { operation in
+            ["namespace": operation.namespace.rawValue, "action": operation.action.kind,
+             "command": operation.action.commandLine(), "reason": operation.reason]
+        }
+        return encode(["operations": operations])
+    }
+
+    /// The after-state in the scenario's `expect` form.
+    static func tables(_ pair: NamespacePair) -> String {
+        func namespace(_ state: NetworkState) -> [String: Any] {
+            let view = NamespaceView(state)
+            var result: [String: Any] = [
+                "rules": view.rules(.v4), "tables": view.tables(.v4), "neighbours": view.neighbours,
+                "sysctls": state.sysctls, "mangle": view.mangle(.v4),
+            ]
+            let v6: [String: Any] = ["rules": view.rules(.v6), "tables": view.tables(.v6), "mangle": view.mangle(.v6)]
+            if !view.rules(.v6).isEmpty || !view.tables(.v6).isEmpty || !view.mangle(.v6).isEmpty { result["v6"] = v6 }
+            return result
+        }
+        return encode(["pod": namespace(pair.pod), "node": namespace(pair.node)])
+    }
+
+    static func encode(_ object: Any) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) else {
+            return "{}"
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+@testable import SpiderCore
+
+/// The shared golden route-plan cases (`../shared/golden/coordinator/`), loaded at test time.
+enum GoldenCoordinatorCases {
+    static var directory: URL { SharedFixtures.goldenDirectory.appendingPathComponent("coordinator") }
+
+    static var names: [String] {
+        get throws {
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted()
+            guard !names.isEmpty else { throw SharedFixtures.Missing(description: "no golden cases in \(directory.path)") }
+            return names
+        }
+    }
+
+    static func scenario(_ name: String) throws -> CoordinatorScenario {
+        try CoordinatorScenario(json: SharedFixtures.data("coordinator/" + name))
+    }
+}
+
+@Suite("Golden route plans (shared/golden/coordinator)")
+struct GoldenCoordinatorTests {
+    @Test("the shared cases are there")
+    func present() throws {
+        #expect(try GoldenCoordinatorCases.names.count >= 16)
+    }
+
+    @Test("planner + simulator give the expected tables or error", arguments: try GoldenCoordinatorCases.names)
+    func goldenCase(_ name: String) throws {
+        let run = ScenarioRun(try GoldenCoordinatorCases.scenario(name))
+        let differences = run.differences
+        #expect(differences.isEmpty, "\(name):\n\(differences.joined(separator: "\n"))")
+    }
+
+    @Test("a second ADD on the after-state plans nothing", arguments: try GoldenCoordinatorCases.names)
+    func idempotent(_ name: String) throws {
+        let scenario = try GoldenCoordinatorCases.scenario(name)
+        let run = ScenarioRun(scenario)
+        guard let config = run.config, let after = run.after, scenario.invocation.command == .add else { return }
+        let again = try CoordinatorPlanner(config: config).plan(after, scenario.invocation)
+        #expect(again.isEmpty, "\(name): second ADD plans \(again.operations.map(\.description))")
+    }
+}
