@@ -47,54 +47,67 @@ func scatteredExcludes(in network: IPNetwork, count: Int = 1_000) -> IPRangeSet 
     })
 }
 
-var rows: [(String, String, String, String)] = []
+func rangeBenchmarks() -> [(String, String, String, String)] {
+    var rows: [(String, String, String, String)] = []
 
-// 1. Subtract 1,000 excludes from pools of growing size.
-for cidr in ["10.6.208.0/20", "10.64.0.0/10", "fd00::/64"] {
-    guard let network = IPNetwork(cidr) else { continue }
-    let pool = IPRangeSet(network)
-    let excludes = scatteredExcludes(in: network, count: min(1_000, (network.addressCount.int ?? Int.max) / 2))
-    let ours = measure("subtract") { pool.subtracting(excludes).ranges.count }
-    var peer = "—"
-    // The peer: materialize every address and remove the excludes, as Spiderpool's
-    // ParseIPRanges/IPsDiffSet do. Only feasible up to a /10.
-    if let size = network.addressCount.int, size <= 1 << 22 {
-        let excluded = Set(excludes.addresses.map(\.value))
-        let naive = measure("naive", budget: .seconds(2)) {
-            var free: [UInt128] = []
-            free.reserveCapacity(size)
-            for address in pool.addresses where !excluded.contains(address.value) { free.append(address.value) }
-            return free.count
+    // 1. Subtract 1,000 excludes from pools of growing size.
+    for cidr in ["10.6.208.0/20", "10.64.0.0/10", "fd00::/64"] {
+        guard let network = IPNetwork(cidr) else { continue }
+        let pool = IPRangeSet(network)
+        let excludes = scatteredExcludes(in: network, count: min(1_000, (network.addressCount.int ?? Int.max) / 2))
+        let ours = measure("subtract") { pool.subtracting(excludes).ranges.count }
+        var peer = "—"
+        // The peer: materialize every address and remove the excludes, as Spiderpool's
+        // ParseIPRanges/IPsDiffSet do. Only feasible up to a /10.
+        if let size = network.addressCount.int, size <= 1 << 22 {
+            let excluded = Set(excludes.addresses.map(\.value))
+            let naive = measure("naive", budget: .seconds(2)) {
+                var free: [UInt128] = []
+                free.reserveCapacity(size)
+                for address in pool.addresses where !excluded.contains(address.value) { free.append(address.value) }
+                return free.count
+            }
+            peer = "\(format(naive)) (ours is \(format3(naive / ours))× faster)"
+        } else {
+            peer = "not feasible (2^\(128 - network.prefixLength) addresses)"
         }
-        peer = "\(format(naive)) (ours is \(format3(naive / ours))× faster)"
-    } else {
-        peer = "not feasible (2^\(128 - network.prefixLength) addresses)"
+        rows.append(("subtract \(excludes.ranges.count) excludes from \(cidr)", format(ours), peer, ""))
     }
-    rows.append(("subtract \(excludes.ranges.count) excludes from \(cidr)", format(ours), peer, ""))
-}
 
-// 2. Count a /64 with 1,000 excludes.
-if let network = IPNetwork("fd00::/64") {
-    let free = IPRangeSet(network).subtracting(scatteredExcludes(in: network))
-    let ours = measure("count") { free.count.low == 0 ? 0 : 1 }
-    rows.append(("count a /64 minus 1,000 excludes (\(free.count))", format(ours), "not feasible", ""))
-}
-
-// 3. Allocate-next (lowest free) with 1,000 addresses in use, /24 (cut to 1,000 by size) vs /10 vs /64.
-for cidr in ["10.6.0.0/20", "10.64.0.0/10", "fd00::/64"] {
-    guard let network = IPNetwork(cidr) else { continue }
-    let pool = IPRangeSet(network)
-    // The first 1,000 addresses are in use: the worst case for a scan from the bottom.
-    let used = IPRangeSet([IPRange(lower: network.first, upper: IPAddress(family: network.family, value: network.first.value + 999))!])
-    let ours = measure("next") { pool.lowestAddress(notIn: used) == nil ? 0 : 1 }
-    let usedSet = Set(used.addresses.map(\.value))
-    let naive = measure("naive next") {
-        for address in pool.addresses where !usedSet.contains(address.value) { return 1 }
-        return 0
+    // 2. Count a /64 with 1,000 excludes.
+    if let network = IPNetwork("fd00::/64") {
+        let free = IPRangeSet(network).subtracting(scatteredExcludes(in: network))
+        let ours = measure("count") { free.count.low == 0 ? 0 : 1 }
+        rows.append(("count a /64 minus 1,000 excludes (\(free.count))", format(ours), "not feasible", ""))
     }
-    rows.append(("allocate-next in \(cidr), 1,000 in use", format(ours), "\(format(naive)) (ours is \(format3(naive / ours))× faster)", ""))
+
+    // 3. Allocate-next (lowest free) with 1,000 addresses in use, /24 (cut to 1,000 by size) vs /10 vs /64.
+    for cidr in ["10.6.0.0/20", "10.64.0.0/10", "fd00::/64"] {
+        guard let network = IPNetwork(cidr) else { continue }
+        let pool = IPRangeSet(network)
+        // The first 1,000 addresses are in use: the worst case for a scan from the bottom.
+        let used = IPRangeSet([IPRange(lower: network.first, upper: IPAddress(family: network.family, value: network.first.value + 999))!])
+        let ours = measure("next") { pool.lowestAddress(notIn: used) == nil ? 0 : 1 }
+        let usedSet = Set(used.addresses.map(\.value))
+        let naive = measure("naive next") {
+            for address in pool.addresses where !usedSet.contains(address.value) { return 1 }
+            return 0
+        }
+        rows.append(("allocate-next in \(cidr), 1,000 in use", format(ours), "\(format(naive)) (ours is \(format3(naive / ours))× faster)", ""))
+    }
+
+    return rows
 }
 
-print("| operation | SpiderCore (median) | naive enumeration, same run |")
-print("|---|---|---|")
-for row in rows { print("| \(row.0) | \(row.1) | \(row.2) |") }
+let only = CommandLine.arguments.dropFirst().first
+if only == nil || only == "ranges" {
+    print("| operation | SpiderCore (median) | naive enumeration, same run |")
+    print("|---|---|---|")
+    for row in rangeBenchmarks() { print("| \(row.0) | \(row.1) | \(row.2) |") }
+    print("")
+}
+if only == nil || only == "planning" {
+    print("| planning | plan (median) | plan + simulate (median) |")
+    print("|---|---|---|")
+    for row in PlanningBenchmarks.run() { print("| \(row.0) | \(row.1) | \(row.2) |") }
+}

@@ -17,6 +17,21 @@ enum GoldenCoordinatorCases {
     static func scenario(_ name: String) throws -> CoordinatorScenario {
         try CoordinatorScenario(json: SharedFixtures.data("coordinator/" + name))
     }
+
+    /// The project's own cases, in `Tests/Scenarios/coordinator/`.
+    static var ownDirectory: URL { SharedFixtures.packageRoot.appendingPathComponent("Tests/Scenarios/coordinator") }
+
+    static var ownNames: [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: ownDirectory.path).filter { $0.hasSuffix(".json") }.sorted()) ?? []
+    }
+
+    static func ownScenario(_ name: String) throws -> CoordinatorScenario {
+        let url = ownDirectory.appendingPathComponent(name)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw SharedFixtures.Missing(description: "cannot read \(url.path)")
+        }
+        return try CoordinatorScenario(json: data)
+    }
 }
 
 @Suite("Golden route plans (shared/golden/coordinator)")
@@ -40,5 +55,21 @@ struct GoldenCoordinatorTests {
         guard let config = run.config, let after = run.after, scenario.invocation.command == .add else { return }
         let again = try CoordinatorPlanner(config: config).plan(after, scenario.invocation)
         #expect(again.isEmpty, "\(name): second ADD plans \(again.operations.map(\.description))")
+    }
+
+    @Test("the project's own cases pass, and re-ADD plans nothing", arguments: GoldenCoordinatorCases.ownNames)
+    func ownCase(_ name: String) throws {
+        let scenario = try GoldenCoordinatorCases.ownScenario(name)
+        let run = ScenarioRun(scenario)
+        #expect(run.differences.isEmpty, "\(name):\n\(run.differences.joined(separator: "\n"))")
+        if let config = run.config, let after = run.after, scenario.invocation.command == .add {
+            let again = try CoordinatorPlanner(config: config).plan(after, scenario.invocation)
+            #expect(again.isEmpty, "\(name): second ADD plans \(again.operations.map(\.description))")
+        }
+    }
+
+    @Test("shared and own cases together make at least 25")
+    func enoughCases() throws {
+        #expect(try GoldenCoordinatorCases.names.count + GoldenCoordinatorCases.ownNames.count >= 25)
     }
 }
