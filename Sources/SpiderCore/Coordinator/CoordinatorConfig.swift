@@ -52,8 +52,8 @@ public struct CoordinatorConfig: Sendable, Hashable {
         }
 
         if let prefix = pickText(\.podMACPrefix) { podMACPrefix = try CoordinatorConfig.parseMACPrefix(prefix) }
-        overlayPodCIDR = try CoordinatorConfig.networks(pickList(\.overlayPodCIDR), field: "overlayPodCIDR")
         serviceCIDR = try CoordinatorConfig.networks(pickList(\.serviceCIDR), field: "serviceCIDR")
+        overlayPodCIDR = try CoordinatorConfig.networks(pickList(\.overlayPodCIDR), field: "overlayPodCIDR")
         hijackCIDR = try CoordinatorConfig.networks(pickList(\.hijackCIDR), field: "hijackCIDR")
         var routes: [PolicyRoute] = []
         for raw in pickList(\.policyRoutes) { routes.append(try PolicyRoute(dst: raw.dst, gw: raw.gw)) }
@@ -63,10 +63,10 @@ public struct CoordinatorConfig: Sendable, Hashable {
             podRPFilter = rp
         }
         if let mtu = netConf.vethMTU {
-            guard mtu > 0, mtu <= 65535 else { throw .invalidVethMTU(mtu) }
+            guard mtu >= 68, mtu <= 65535 else { throw .invalidVethMTU(mtu) }
             vethMTU = mtu
         } else if let mtu = defaults.vethMTU, mtu > 0 {
-            guard mtu <= 65535 else { throw .invalidVethMTU(mtu) }
+            guard mtu >= 68, mtu <= 65535 else { throw .invalidVethMTU(mtu) }
             vethMTU = mtu
         }
         if let text = pickText(\.mode) { mode = try CoordinatorMode(parsing: text) }

@@ -9,6 +9,8 @@ public enum CoordinatorError: Error, Sendable, Hashable, CustomStringConvertible
     case invalidPolicyRouteDestination(String)
     case invalidPolicyRouteGateway(String)
     case policyRouteFamilyMismatch(destination: String, gateway: String)
+    /// A policy route's gateway is not on a subnet of the NIC it goes through.
+    case policyRouteGatewayUnreachable(destination: IPNetwork, gateway: IPAddress, interface: String)
     case invalidMACPrefix(String)
     case invalidRPFilter(Int)
     case invalidVethMTU(Int)
@@ -60,12 +62,16 @@ public enum CoordinatorError: Error, Sendable, Hashable, CustomStringConvertible
             "invalid route gw \"\(gw)\" in policyRoutes: expected an IP address"
         case .policyRouteFamilyMismatch(let dst, let gw):
             "route dst \"\(dst)\" and gw \"\(gw)\" must use the same IP family"
+        case .policyRouteGatewayUnreachable(let dst, let gw, let nic):
+            "failed to AddRoute for configured route \(dst) via \(gw): the gateway \(gw) is not on a subnet of \(nic)"
         case .invalidMACPrefix(let prefix):
             "mac_prefix format should be match regex: [a-fA-F0-9][02468aceACE]:[a-fA-F0-9]{2}, like '0a:1b' (two hex bytes joined by ':', the first even so the MAC stays unicast); got '\(prefix)'"
         case .invalidRPFilter(let value):
             "invalid rp_filter value \(value), available options: [-1,0,1,2]"
         case .invalidVethMTU(let value):
-            value <= 0 ? "vethMTU must be greater than 0 (got \(value))" : "vethMTU must be at most 65535 (got \(value))"
+            value <= 0 ? "vethMTU must be greater than 0 (got \(value))"
+                : value < 68 ? "vethMTU must be at least 68, the smallest MTU a veth takes (got \(value))"
+                : "vethMTU must be at most 65535 (got \(value))"
         case .invalidTxQueueLength(let value):
             "txQueueLen must not be negative (got \(value))"
         case .invalidHostRuleTable(let value):

@@ -43,6 +43,7 @@ public struct CoordinatorPlanner: Sendable {
         let nic = invocation.interface
         let s = situation
 
+        if state.pod.link(named: nic)?.isUp == false { try builder.emit(.pod, .setLinkUp(name: nic), "\(nic) must be up before its routes are set") }
         if s.underlay && s.firstInvoke { try setUpVeth(&builder, s, invocation) }
         try tuneLink(&builder, s, nic)
         try setUpNeighbours(&builder, s)
@@ -65,7 +66,8 @@ public struct CoordinatorPlanner: Sendable {
 
         let first = config.podDefaultCniNic
         let vethExists = pod.link(named: "veth0") != nil
-        let upLinks = pod.links.filter { $0.flags.contains([.up, .broadcast, .multicast]) }.count
+        // The NIC is brought up first (Spiderpool's step 6), so it counts as up.
+        let upLinks = pod.links.filter { ($0.isUp || $0.name == nic) && $0.flags.contains([.broadcast, .multicast]) }.count
         var underlay: Bool
         switch config.mode {
         case .auto: underlay = nic == first || vethExists
@@ -86,10 +88,6 @@ public struct CoordinatorPlanner: Sendable {
         } else {
             firstInvoke = upLinks == 2
             table = firstInvoke ? 101 : UInt32(max(upLinks + 99, 101))
-        }
-
-        if config.tunePodRoutes, let routeNIC = config.podDefaultRouteNic, pod.link(named: routeNIC) == nil {
-            throw .defaultRouteInterfaceMissing(routeNIC)
         }
 
         let podVeth: String, hostVeth: String
@@ -384,6 +382,11 @@ public struct CoordinatorPlanner: Sendable {
     func setUpPolicyRoutes(_ b: inout PlanBuilder, _ s: Situation, _ nic: String) throws(CoordinatorError) {
         let table: RouteTable = s.underlay && s.firstInvoke ? .main : s.table
         for policy in config.policyRoutes where s.families.contains(policy.dst.family) {
+            let onLink = b.world.pod.routes.contains { route in
+                route.device == nic && route.gateway == nil && route.nexthops.isEmpty && route.type == .unicast
+                    && (route.table == .main || route.table == table) && route.destination.contains(policy.gw)
+            }
+            guard onLink else { throw .policyRouteGatewayUnreachable(destination: policy.dst, gateway: policy.gw, interface: nic) }
             try b.ensureRoute(.pod, Route(destination: policy.dst, gateway: policy.gw, device: nic, table: table),
                               "policyRoutes: \(policy.dst) via \(policy.gw) through \(nic)")
         }

@@ -19,8 +19,7 @@ struct PlanBuilder {
     /// Adds the route unless a route with the same key is there (the kernel would refuse it;
     /// Spiderpool leaves the existing one in place).
     mutating func ensureRoute(_ namespace: NamespaceRole, _ route: Route, _ reason: String) throws(CoordinatorError) {
-        let key = PlanSimulator.stored(route).key
-        guard !world[namespace].routes.contains(where: { $0.key == key }) else { return }
+        guard !world[namespace].routes.contains(where: { PlanSimulator.sameSlot($0, route) }) else { return }
         try emit(namespace, .addRoute(route), reason)
     }
 

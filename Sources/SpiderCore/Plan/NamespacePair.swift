@@ -36,8 +36,13 @@ extension NetworkState {
     /// would land in the other namespace is left out).
     public func applying(_ plan: RoutePlan, as role: NamespaceRole) throws(SimulationError) -> NetworkState {
         var pair = NamespacePair(pod: role == .pod ? self : NetworkState(), node: role == .node ? self : NetworkState())
-        let own = RoutePlan(plan.operations.filter { $0.namespace == role })
-        pair = try pair.applying(own)
+        for (index, operation) in plan.operations.enumerated() where operation.namespace == role {
+            do {
+                try PlanSimulator.apply(operation.action, in: role, to: &pair)
+            } catch let reason {
+                throw SimulationError(index: index, operation: operation, reason: reason)
+            }
+        }
         return pair[role]
     }
 }

@@ -1,10 +1,11 @@
 /// Applies plan actions to ``NetworkState`` values with the kernel's semantics that matter here:
 ///
-/// - adding what exists fails (`EEXIST`), deleting what is missing fails (`ENOENT`); routes are
-///   "the same" when their ``RouteKey`` matches, rules when all selectors and the table match;
+/// - adding what exists fails (`EEXIST`), deleting what is missing fails (`ENOENT`); routes
+///   clash when table, destination and metric match (``sameSlot(_:_:)``), rules when selectors,
+///   table and priority match;
 /// - a rule added without priority gets the priority just below the second rule of the list;
-/// - adding an address adds its subnet route (`proto kernel scope link src …`; IPv6
-///   `proto kernel metric 256`), unless it is a host address;
+/// - adding an address adds its prefix route (`proto kernel scope link src …`; IPv6
+///   `proto kernel metric 256`), except for an IPv4 /32;
 /// - IPv6 routes added without metric get metric 1024 and `pref medium`;
 /// - deleting a link removes its addresses, its routes and paths, its neighbours, and for a veth
 ///   its peer (in whichever namespace it lives) with the same;
@@ -43,7 +44,9 @@ public enum PlanSimulator {
         case .addRoute(let route):
             try addRoute(route, to: &pair[role])
         case .deleteRoute(let route):
-            guard let index = pair[role].routes.firstIndex(where: { matches($0, deleting: route) }) else {
+            // The kernel removes the first match in table order: the lowest metric.
+            let candidates = pair[role].routes.indices.filter { matches(pair[role].routes[$0], deleting: route) }
+            guard let index = candidates.min(by: { pair[role].routes[$0].key.metric < pair[role].routes[$1].key.metric }) else {
                 throw .notFound("route \(route)")
             }
             pair[role].routes.remove(at: index)
@@ -85,10 +88,14 @@ public enum PlanSimulator {
         state.links.removeAll { $0.name == name }
         state.addresses.removeAll { $0.device == name }
         state.neighbours.removeAll { $0.device == name }
+        for key in state.sysctls.keys where key.hasPrefix("net.ipv4.conf.\(name).") || key.hasPrefix("net.ipv6.conf.\(name).") {
+            state.sysctls[key] = nil
+        }
         state.routes = state.routes.compactMap { route in
             if route.device == name { return nil }
             guard route.isMultipath, route.nexthops.contains(where: { $0.device == name }) else { return route }
-            return withoutNexthops(route) { $0.device == name }
+            // IPv4 flushes a multipath route when one of its devices goes; IPv6 drops that path only.
+            return route.family == .v4 ? nil : withoutNexthops(route) { $0.device == name }
         }
     }
 
@@ -111,12 +118,17 @@ public enum PlanSimulator {
 
     static func addAddress(_ address: InterfaceAddress, to state: inout NetworkState) throws(Reason) {
         guard state.link(named: address.device) != nil else { throw .notFound("link \(address.device)") }
-        guard !state.addresses.contains(where: { $0.device == address.device && $0.address.address == address.address.address }) else {
+        // IPv4 refuses the same address with the same prefix length; IPv6 the same address on the link.
+        guard !state.addresses.contains(where: {
+            $0.device == address.device && $0.address.address == address.address.address
+                && (address.family == .v6 || $0.address.prefixLength == address.address.prefixLength)
+        }) else {
             throw .exists("address \(address)")
         }
         state.addresses.append(address)
         let network = address.address
-        guard network.prefixLength < network.family.bitWidth else { return }
+        // The kernel adds no prefix route for an IPv4 /32; IPv6 gets one for every length.
+        guard network.family == .v6 || network.prefixLength < 32 else { return }
         let subnet = network.family == .v4
             ? Route(destination: network.network, device: address.device, protocol: .kernel, scope: .link, preferredSource: network.address)
             : Route(destination: network.network, device: address.device, protocol: .kernel, metric: 256, preference: "medium")
@@ -139,23 +151,28 @@ public enum PlanSimulator {
             throw .notFound("link \(device)")
         }
         let route = stored(route)
-        guard !state.routes.contains(where: { $0.key == route.key }) else { throw .exists("route \(route)") }
+        guard !state.routes.contains(where: { sameSlot($0, route) }) else { throw .exists("route \(route)") }
         state.routes.append(route)
     }
 
     /// Whether `existing` is the route a delete request for `request` removes: the same key,
     /// and the same device and gateway where the request names them.
     static func matches(_ existing: Route, deleting request: Route) -> Bool {
-        let request = stored(request)
-        return existing.key == request.key
+        existing.table == request.table && existing.family == request.family && existing.destination == request.destination
+            && (request.metric == nil || existing.key.metric == request.metric)
             && (request.device == nil || existing.device == request.device)
             && (request.gateway == nil || existing.gateway == request.gateway)
     }
 
+    /// Whether two routes take the same place in a table (the kernel's `EEXIST` on add): same
+    /// table, family, destination and metric, whatever their type or next hop.
+    public static func sameSlot(_ a: Route, _ b: Route) -> Bool {
+        a.table == b.table && a.family == b.family && a.destination == b.destination && stored(a).key.metric == stored(b).key.metric
+    }
+
     static func deleteNexthop(_ nexthop: Nexthop, of route: Route, in state: inout NetworkState) throws(Reason) {
-        let key = stored(route).key
         guard let index = state.routes.firstIndex(where: { candidate in
-            candidate.key == key && candidate.nexthops.contains { $0.gateway == nexthop.gateway && $0.device == nexthop.device }
+            matches(candidate, deleting: Route(destination: route.destination, table: route.table, metric: route.metric)) && candidate.nexthops.contains { $0.gateway == nexthop.gateway && $0.device == nexthop.device }
         }) else { throw .notFound("path \(nexthop) of route \(route)") }
         if let remaining = withoutNexthops(state.routes[index], { $0.gateway == nexthop.gateway && $0.device == nexthop.device }) {
             state.routes[index] = remaining
@@ -174,11 +191,13 @@ public enum PlanSimulator {
     }
 
     static func addRule(_ rule: RoutingRule, to state: inout NetworkState) throws(Reason) {
-        if state.rules.contains(where: { sameSelector($0, rule) && (rule.priority == nil || $0.priority == rule.priority) }) {
-            throw .exists("rule \(rule)")
-        }
+        // The kernel picks the priority first, then refuses only an identical rule at that
+        // priority: a rule re-added without priority lands again, one step lower.
         var added = rule
         if added.priority == nil { added.priority = state.defaultRulePriority(family: rule.family) }
+        if state.rules.contains(where: { sameSelector($0, added) && $0.priority == added.priority }) {
+            throw .exists("rule \(added)")
+        }
         state.rules.append(added)
     }
 }
