@@ -1,0 +1,80 @@
+/// One CNI attachment: a container's interface. Allocations belong to attachments; ADD is
+/// idempotent per attachment and DEL releases what the attachment holds.
+public struct Attachment: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    /// `CNI_CONTAINERID`.
+    public var containerID: String
+    /// `CNI_IFNAME`.
+    public var interface: String
+
+    /// An attachment, validated as the CNI spec requires: the container ID starts with a letter
+    /// or digit and has only letters, digits, `_`, `.` and `-`; the interface name is 1–15
+    /// bytes without `/`, `:` or white space and is not `.` or `..`. Both are then safe as file
+    /// names.
+    public init(containerID: String, interface: String) throws(IPAMError) {
+        guard Attachment.isValidContainerID(containerID) else { throw .invalidContainerID(containerID) }
+        guard CoordinatorConfig.isValidInterfaceName(interface) else { throw .invalidInterfaceName(interface) }
+        self.containerID = containerID
+        self.interface = interface
+    }
+
+    init(unchecked containerID: String, _ interface: String) {
+        self.containerID = containerID
+        self.interface = interface
+    }
+
+    public static func isValidContainerID(_ id: String) -> Bool {
+        let bytes = Array(id.utf8)
+        guard let first = bytes.first, bytes.count <= 1024, LabelSelector.isAlphanumeric(first) else { return false }
+        return bytes.allSatisfy { LabelSelector.isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
+    }
+
+    public var description: String { "\(containerID)/\(interface)" }
+
+    public static func < (lhs: Attachment, rhs: Attachment) -> Bool {
+        (lhs.containerID, lhs.interface) < (rhs.containerID, rhs.interface)
+    }
+}
+
+/// Who holds an address: the attachment and the Pod behind it.
+public struct AllocationOwner: Sendable, Hashable, Codable {
+    public var containerID: String
+    public var interface: String
+    public var podNamespace: String
+    public var podName: String
+    public var podUID: String
+    public var node: String
+
+    public init(attachment: Attachment, podNamespace: String = "", podName: String = "", podUID: String = "", node: String = "") {
+        containerID = attachment.containerID
+        interface = attachment.interface
+        self.podNamespace = podNamespace
+        self.podName = podName
+        self.podUID = podUID
+        self.node = node
+    }
+
+    public var attachment: Attachment { Attachment(unchecked: containerID, interface) }
+
+    /// The container ID of parked (sticky) records: addresses kept for a Pod between its
+    /// incarnations. It cannot clash with a real one, which starts with a letter or digit.
+    public static let parkedContainerID = "_sticky"
+
+    /// Whether this is a parked record's owner.
+    public var isParked: Bool { containerID == AllocationOwner.parkedContainerID }
+
+    /// `namespace/name`, or empty when the Pod is unknown.
+    public var pod: String { podNamespace.isEmpty && podName.isEmpty ? "" : "\(podNamespace)/\(podName)" }
+}
+
+/// One address held in one pool.
+public struct AllocationRecord: Sendable, Hashable {
+    public var pool: String
+    public var address: IPAddress
+    public var owner: AllocationOwner
+
+    public init(pool: String, address: IPAddress, owner: AllocationOwner) {
+        self.pool = pool
+        self.address = address
+        self.owner = owner
+    }
+}

@@ -1,0 +1,203 @@
+/// The IPAM lifecycle over a ledger: ADD (allocate), DEL (release), CHECK, GC, and pool
+/// management. Everything that decides is pure (``PoolSelector``, ``AddressChooser``); this type
+/// only sequences the ledger's atomic steps.
+public struct IPAMService<Store: Ledger>: Sendable {
+    public let ledger: Store
+    /// How many times an allocation is retried when another allocator takes the chosen
+    /// address first (compare-and-swap ledgers).
+    public var maxAttempts = 16
+
+    public init(ledger: Store) { self.ledger = ledger }
+
+    // MARK: ADD
+
+    /// Allocates one address per wanted family for the attachment; idempotent per attachment
+    /// (a retried ADD returns what the attachment already holds), all-or-nothing across families.
+    public func allocate(_ request: AllocationRequest) throws(IPAMError) -> AllocationResult {
+        let pools = try ledger.pools().map(IPPoolWebhook.defaulted)
+        let byName = Dictionary(pools.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let held = try ledger.records(of: request.attachment)
+        if !held.isEmpty {
+            let clean = (try? PoolSelector(pools: pools).candidates(for: request))?.cleanGateway ?? request.cleanGateway
+            return result(held, byName, cleanGateway: clean)
+        }
+        let selection = try PoolSelector(pools: pools).candidates(for: request)
+
+        let reserved = try reservedAddresses()
+        var taken: [AllocationRecord] = []
+        for family in IPFamily.allCases {
+            guard let candidates = selection.pools[family], !candidates.isEmpty else { continue }
+            do {
+                taken.append(try allocate(family, candidates, byName, reserved, request))
+            } catch {
+                for record in taken { _ = try? ledger.withPoolLock(record.pool) { () throws(IPAMError) in try ledger.release(record) } }
+                throw error
+            }
+        }
+        return result(taken, byName, cleanGateway: selection.cleanGateway)
+    }
+
+    func allocate(_ family: IPFamily, _ candidates: [String], _ pools: [String: SpiderIPPool], _ reserved: IPRangeSet,
+                  _ request: AllocationRequest) throws(IPAMError) -> AllocationRecord {
+        let fixed = request.fixedAddresses.filter { $0.family == family }
+        if let address = fixed.first { return try allocateFixed(address, candidates, pools, reserved, request) }
+        for name in candidates {
+            guard let pool = pools[name], let space = try? PoolAddressSpace(subnet: pool.subnet, ips: pool.ips, excludeIPs: pool.excludeIPs) else { continue }
+            for _ in 0..<maxAttempts {
+                let outcome = try ledger.withPoolLock(name) { () throws(IPAMError) -> AllocationRecord?? in
+                    let records = try ledger.records(pool: name)
+                    // The same Pod's NIC from an earlier sandbox, or its parked sticky address: take it over.
+                    if let previous = AddressChooser.previousHolding(records, request) {
+                        let mine = AllocationRecord(pool: name, address: previous.address, owner: request.owner)
+                        return try ledger.transfer(previous, to: request.owner) ? mine : nil
+                    }
+                    guard let address = AddressChooser.choose(space: space, records: records, reserved: reserved,
+                                                              cursor: nil, request: request) else { return .some(nil) }
+                    if let evicted = records.first(where: { $0.address == address }) {
+                        // The pool is otherwise full: a parked address of another Pod is reused.
+                        guard try ledger.release(evicted) else { return nil }
+                    }
+                    let record = AllocationRecord(pool: name, address: address, owner: request.owner)
+                    guard try ledger.reserve(record) else { return nil }
+                    try? ledger.setCursor(pool: name, address)
+                    return record
+                }
+                switch outcome {
+                case .some(.some(let record)): return record
+                case .some(.none): break  // this pool is full: next pool
+                case .none: continue      // lost a race: try again
+                }
+                break
+            }
+        }
+        throw .poolsExhausted(family: family, pools: candidates, interface: request.attachment.interface)
+    }
+
+    func allocateFixed(_ address: IPAddress, _ candidates: [String], _ pools: [String: SpiderIPPool], _ reserved: IPRangeSet,
+                       _ request: AllocationRequest) throws(IPAMError) -> AllocationRecord {
+        for name in candidates {
+            guard let pool = pools[name], let space = try? PoolAddressSpace(subnet: pool.subnet, ips: pool.ips, excludeIPs: pool.excludeIPs),
+                  space.listed.contains(address) else { continue }
+            guard space.effective.contains(address) else { throw .fixedAddressUnavailable(address, pool: name, reason: "it is in excludeIPs") }
+            guard !reserved.contains(address) else { throw .fixedAddressUnavailable(address, pool: name, reason: "it is reserved by a SpiderReservedIP") }
+            return try ledger.withPoolLock(name) { () throws(IPAMError) -> AllocationRecord in
+                let record = AllocationRecord(pool: name, address: address, owner: request.owner)
+                if let current = try ledger.records(pool: name).first(where: { $0.address == address }) {
+                    let parkedForMe = current.owner.containerID == AllocationOwner.parkedContainerID && current.owner.pod == request.owner.pod
+                    guard parkedForMe, try ledger.transfer(current, to: request.owner) else {
+                        throw .fixedAddressTaken(address, pool: name, holder: current.owner.pod.isEmpty ? current.owner.attachment.description : current.owner.pod)
+                    }
+                    return record
+                }
+                guard try ledger.reserve(record) else { throw .fixedAddressTaken(address, pool: name, holder: "another attachment") }
+                return record
+            }
+        }
+        throw .fixedAddressOutsidePools(address, pools: candidates)
+    }
+
+    /// The union of every SpiderReservedIP's addresses (bad entries are skipped: they were
+    /// refused when stored).
+    func reservedAddresses() throws(IPAMError) -> IPRangeSet {
+        var ranges: [IPRange] = []
+        for reserved in try ledger.reservedIPs() {
+            for text in reserved.ips { if let range = try? IPRange(parsing: text) { ranges.append(range) } }
+        }
+        return IPRangeSet(ranges)
+    }
+
+    func result(_ records: [AllocationRecord], _ pools: [String: SpiderIPPool], cleanGateway: Bool) -> AllocationResult {
+        var addresses: [AllocationResult.Address] = []
+        var routes: [PoolRoute] = []
+        for record in records.sorted(by: { $0.address < $1.address }) {
+            guard let pool = pools[record.pool], let subnet = IPNetwork(pool.subnet),
+                  let network = IPNetwork(address: record.address, prefixLength: subnet.prefixLength) else { continue }
+            let gateway = pool.gateway.flatMap { IPAddress($0, family: record.address.family) }
+            addresses.append(AllocationResult.Address(address: network, gateway: gateway, pool: pool.name))
+            if let gateway, !cleanGateway { routes.append(PoolRoute(dst: Route.defaultDestination(record.address.family), gw: gateway)) }
+            for route in pool.routes { if let parsed = try? PoolRoute(dst: route.dst, gw: route.gw) { routes.append(parsed) } }
+        }
+        return AllocationResult(addresses: addresses, routes: routes)
+    }
+
+    // MARK: DEL, CHECK, GC
+
+    /// Releases what the attachment holds; succeeds when it holds nothing. The addresses of a
+    /// sticky Pod are parked for its next incarnation instead.
+    @discardableResult
+    public func release(_ attachment: Attachment, sticky: AllocationRequest.StickyPolicy = .auto) throws(IPAMError) -> [AllocationRecord] {
+        var released: [AllocationRecord] = []
+        for record in try ledger.records(of: attachment) {
+            try ledger.withPoolLock(record.pool) { () throws(IPAMError) in
+                if IPAMService.shouldPark(record.owner, sticky) {
+                    var parked = record.owner
+                    parked.containerID = AllocationOwner.parkedContainerID
+                    if try ledger.transfer(record, to: parked) { released.append(record) }
+                } else if try ledger.release(record) {
+                    released.append(record)
+                }
+            }
+        }
+        return released
+    }
+
+    static func shouldPark(_ owner: AllocationOwner, _ policy: AllocationRequest.StickyPolicy) -> Bool {
+        switch policy {
+        case .never: false
+        case .always: !owner.podName.isEmpty
+        case .auto: AllocationRequest.looksLikeStatefulSetPod(owner.podName)
+        }
+    }
+
+    /// What the attachment holds (CHECK verifies it is still there).
+    public func held(by attachment: Attachment) throws(IPAMError) -> [AllocationRecord] {
+        try ledger.records(of: attachment)
+    }
+
+    /// Releases every record whose attachment is not in `valid` (the CNI GC verb's
+    /// `cni.dev/valid-attachments`); parked sticky records stay. Returns what was released.
+    @discardableResult
+    public func collectGarbage(valid: Set<Attachment>, sticky: AllocationRequest.StickyPolicy = .auto) throws(IPAMError) -> [AllocationRecord] {
+        var released: [AllocationRecord] = []
+        for record in try ledger.allRecords() where record.owner.containerID != AllocationOwner.parkedContainerID
+            && !valid.contains(record.owner.attachment) {
+            try ledger.withPoolLock(record.pool) { () throws(IPAMError) in
+                if IPAMService.shouldPark(record.owner, sticky) {
+                    var parked = record.owner
+                    parked.containerID = AllocationOwner.parkedContainerID
+                    if try ledger.transfer(record, to: parked) { released.append(record) }
+                } else if try ledger.release(record) {
+                    released.append(record)
+                }
+            }
+        }
+        return released
+    }
+}
+
+/// The pure choice of an address inside one pool.
+public enum AddressChooser {
+    /// A record the same Pod NIC already holds under another attachment: an earlier sandbox of
+    /// the same Pod (same UID and interface), or the Pod's parked sticky address (same
+    /// namespace/name and interface).
+    public static func previousHolding(_ records: [AllocationRecord], _ request: AllocationRequest) -> AllocationRecord? {
+        let owner = request.owner
+        return records.first { record in
+            guard record.owner.attachment != request.attachment, record.owner.interface == owner.interface else { return false }
+            if record.owner.containerID == AllocationOwner.parkedContainerID {
+                return !owner.pod.isEmpty && record.owner.pod == owner.pod
+            }
+            return !owner.podUID.isEmpty && record.owner.podUID == owner.podUID && record.owner.pod == owner.pod
+        }
+    }
+
+    /// The lowest free address of the pool that is not parked for another Pod; a parked
+    /// address only when nothing else is free.
+    public static func choose(space: PoolAddressSpace, records: [AllocationRecord], reserved: IPRangeSet, cursor: IPAddress?,
+                              request: AllocationRequest) -> IPAddress? {
+        let held = IPRangeSet(addresses: records.filter { $0.owner.containerID != AllocationOwner.parkedContainerID }.map(\.address))
+        let parked = IPRangeSet(addresses: records.filter { $0.owner.containerID == AllocationOwner.parkedContainerID }.map(\.address))
+        let available = space.effective.subtracting(reserved).subtracting(held)
+        return available.lowestAddress(notIn: parked) ?? available.first
+    }
+}

@@ -1,0 +1,40 @@
+/// The store the allocator sees: pools, reserved IPs and allocation records.
+///
+/// Every change is one atomic step that succeeds only in the state it expects:
+/// ``reserve(_:)`` only if the address is free, ``release(_:)`` only if the record still belongs
+/// to the same attachment. Two ledgers implement it: ``EmbeddedLedger`` on local disk and an
+/// etcd ledger for pools shared by many nodes.
+public protocol Ledger: Sendable {
+    /// All pools.
+    func pools() throws(IPAMError) -> [SpiderIPPool]
+    /// Stores (creates or replaces) a pool.
+    func putPool(_ pool: SpiderIPPool) throws(IPAMError)
+    /// Deletes a pool and, with it, its allocation records.
+    func deletePool(named name: String) throws(IPAMError)
+    /// All reserved-IP sets.
+    func reservedIPs() throws(IPAMError) -> [SpiderReservedIP]
+    func putReservedIP(_ reserved: SpiderReservedIP) throws(IPAMError)
+    func deleteReservedIP(named name: String) throws(IPAMError)
+
+    /// The records of one pool.
+    func records(pool: String) throws(IPAMError) -> [AllocationRecord]
+    /// The records an attachment holds, in every pool.
+    func records(of attachment: Attachment) throws(IPAMError) -> [AllocationRecord]
+    /// Every record of every pool.
+    func allRecords() throws(IPAMError) -> [AllocationRecord]
+    /// Takes `record.address` in `record.pool` for `record.owner` if nobody holds it;
+    /// `false` when it is taken.
+    func reserve(_ record: AllocationRecord) throws(IPAMError) -> Bool
+    /// Gives the address back if `record.owner`'s attachment still holds it; `false` otherwise.
+    func release(_ record: AllocationRecord) throws(IPAMError) -> Bool
+    /// Hands a held address to a new owner if the old owner's attachment still holds it.
+    func transfer(_ record: AllocationRecord, to owner: AllocationOwner) throws(IPAMError) -> Bool
+
+    /// The last address reserved in a pool (for round-robin allocation), if any.
+    func cursor(pool: String) throws(IPAMError) -> IPAddress?
+    func setCursor(pool: String, _ address: IPAddress) throws(IPAMError)
+
+    /// Runs `body` while no other allocator of this ledger changes `pool` (a no-op for ledgers
+    /// whose writes are compare-and-swap transactions).
+    func withPoolLock<T>(_ pool: String, _ body: () throws(IPAMError) -> T) throws(IPAMError) -> T
+}

@@ -1,0 +1,196 @@
+import Foundation
+import Yams
+
+/// A YAML or JSON value with its mapping keys kept in document order, so that a manifest read
+/// and written back keeps every field it had, known to us or not.
+public enum ManifestValue: Sendable, Hashable, CustomStringConvertible {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case array([ManifestValue])
+    case object([(key: String, value: ManifestValue)])
+
+    public static func == (lhs: ManifestValue, rhs: ManifestValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.int(let a), .int(let b)): a == b
+        case (.double(let a), .double(let b)): a == b
+        case (.string(let a), .string(let b)): a == b
+        case (.array(let a), .array(let b)): a == b
+        case (.object(let a), .object(let b)): a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        default: false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let b): hasher.combine(b)
+        case .int(let i): hasher.combine(i)
+        case .double(let d): hasher.combine(d)
+        case .string(let s): hasher.combine(s)
+        case .array(let a): hasher.combine(a)
+        case .object(let o): for (k, v) in o { hasher.combine(k); hasher.combine(v) }
+        }
+    }
+
+    // MARK: Access
+
+    /// The value under `key` of an object, or `nil`.
+    public subscript(key: String) -> ManifestValue? {
+        get {
+            guard case .object(let pairs) = self else { return nil }
+            return pairs.first { $0.key == key }?.value
+        }
+        set {
+            guard case .object(var pairs) = self else { return }
+            if let index = pairs.firstIndex(where: { $0.key == key }) {
+                if let newValue { pairs[index].value = newValue } else { pairs.remove(at: index) }
+            } else if let newValue {
+                pairs.append((key, newValue))
+            }
+            self = .object(pairs)
+        }
+    }
+
+    public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+    public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
+    public var intValue: Int? { if case .int(let i) = self { i } else { nil } }
+    public var arrayValue: [ManifestValue]? { if case .array(let a) = self { a } else { nil } }
+    public var objectValue: [(key: String, value: ManifestValue)]? { if case .object(let o) = self { o } else { nil } }
+    public var isNull: Bool { self == .null }
+
+    /// A short name of the value's kind, for messages.
+    public var kindName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .int: "an integer"
+        case .double: "a number"
+        case .string: "a string"
+        case .array: "a list"
+        case .object: "a mapping"
+        }
+    }
+
+    // MARK: YAML
+
+    /// Every document of a YAML (or JSON, which is YAML) text; empty documents are skipped.
+    public static func documents(yaml text: String) throws(ManifestError) -> [ManifestValue] {
+        do {
+            var documents: [ManifestValue] = []
+            for node in try Yams.compose_all(yaml: text) {
+                let value = ManifestValue(node: node)
+                if value != .null { documents.append(value) }
+            }
+            return documents
+        } catch let error as ManifestError {
+            throw error
+        } catch {
+            throw .malformed("\(error)".split(separator: "\n").joined(separator: " "))
+        }
+    }
+
+    init(node: Node) {
+        switch node {
+        case .scalar(let scalar):
+            let tag = node.tag.description
+            let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted || scalar.style == .literal || scalar.style == .folded
+            if quoted || tag == Tag.Name.str.rawValue {
+                self = .string(scalar.string)
+            } else if tag == Tag.Name.null.rawValue {
+                self = .null
+            } else if tag == Tag.Name.bool.rawValue, let bool = node.bool {
+                self = .bool(bool)
+            } else if tag == Tag.Name.int.rawValue, let int = node.int {
+                self = .int(int)
+            } else if tag == Tag.Name.float.rawValue, let double = node.float {
+                self = .double(double)
+            } else {
+                self = .string(scalar.string)
+            }
+        case .mapping(let mapping):
+            self = .object(mapping.map { pair in (pair.key.string ?? "\(pair.key)", ManifestValue(node: pair.value)) })
+        case .sequence(let sequence):
+            self = .array(sequence.map(ManifestValue.init(node:)))
+        }
+    }
+
+    var node: Node {
+        switch self {
+        case .null: Node("null", Tag(.null))
+        case .bool(let b): Node(b ? "true" : "false", Tag(.bool))
+        case .int(let i): Node(String(i), Tag(.int))
+        case .double(let d): Node(String(d), Tag(.float))
+        case .string(let s):
+            // Quote strings that YAML would otherwise read as another type.
+            Node(s, Tag(.str), ManifestValue.needsQuotes(s) ? .doubleQuoted : .any)
+        case .array(let a): Node(a.map(\.node))
+        case .object(let o): Node(o.map { (Node($0.key), $0.value.node) })
+        }
+    }
+
+    static func needsQuotes(_ text: String) -> Bool {
+        if text.isEmpty { return true }
+        let node = Node(text)
+        let resolved = (try? Yams.compose(yaml: text)).flatMap { $0 }
+        if let resolved, resolved.tag.description != Tag.Name.str.rawValue || resolved.scalar?.string != text { return true }
+        _ = node
+        return resolved == nil
+    }
+
+    /// The value as a YAML document.
+    public var yaml: String {
+        (try? Yams.serialize(node: node, indent: 2, width: -1, allowUnicode: true, sortKeys: false)) ?? ""
+    }
+
+    // MARK: JSON
+
+    /// The value as JSON text (keys in document order).
+    public func json(pretty: Bool = false, level: Int = 0) -> String {
+        let indent = pretty ? String(repeating: "  ", count: level + 1) : ""
+        let closing = pretty ? String(repeating: "  ", count: level) : ""
+        let newline = pretty ? "\n" : ""
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .double(let d): return d.isFinite ? String(d) : "null"
+        case .string(let s): return ManifestValue.quoted(s)
+        case .array(let a):
+            if a.isEmpty { return "[]" }
+            return "[" + newline + a.map { indent + $0.json(pretty: pretty, level: level + 1) }.joined(separator: "," + newline) + newline + closing + "]"
+        case .object(let o):
+            if o.isEmpty { return "{}" }
+            let separator = pretty ? ": " : ":"
+            return "{" + newline + o.map { indent + ManifestValue.quoted($0.key) + separator + $0.value.json(pretty: pretty, level: level + 1) }
+                .joined(separator: "," + newline) + newline + closing + "}"
+        }
+    }
+
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    public var description: String { json() }
+}
