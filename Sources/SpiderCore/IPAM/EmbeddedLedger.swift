@@ -48,13 +48,18 @@ public struct EmbeddedLedger: Ledger {
         for name in try list(root + "/pools") where name.hasSuffix(".json") {
             let text = try readText(root + "/pools/" + name)
             do {
-                guard let document = try ManifestValue.documents(yaml: text).first else { continue }
+                guard let document = try ManifestValue.documents(yaml: text).first else { throw ManifestError.malformed("empty") }
                 result.append(try SpiderIPPool(document: document))
             } catch {
                 throw .store("pool file \(root)/pools/\(name) is unreadable: \(error)")
             }
         }
         return result.sorted { $0.name < $1.name }
+    }
+
+    public func hasPool(named name: String) throws(IPAMError) -> Bool {
+        try EmbeddedLedger.checkName(name)
+        return access(root + "/pools/\(name).json", F_OK) == 0
     }
 
     public func putPool(_ pool: SpiderIPPool) throws(IPAMError) {
@@ -80,7 +85,7 @@ public struct EmbeddedLedger: Ledger {
         for name in try list(root + "/reserved") where name.hasSuffix(".json") {
             let text = try readText(root + "/reserved/" + name)
             do {
-                guard let document = try ManifestValue.documents(yaml: text).first else { continue }
+                guard let document = try ManifestValue.documents(yaml: text).first else { throw ManifestError.malformed("empty") }
                 result.append(try SpiderReservedIP(document: document))
             } catch {
                 throw .store("reserved-IP file \(root)/reserved/\(name) is unreadable: \(error)")

@@ -24,32 +24,50 @@ public struct IPAMService<Store: Ledger>: Sendable {
         let selection = try PoolSelector(pools: pools).candidates(for: request)
 
         let reserved = try reservedAddresses()
-        var taken: [AllocationRecord] = []
+        var taken: [Taken] = []
         for family in IPFamily.allCases {
             guard let candidates = selection.pools[family], !candidates.isEmpty else { continue }
             do {
                 taken.append(try allocate(family, candidates, byName, reserved, request))
             } catch {
-                for record in taken { _ = try? ledger.withPoolLock(record.pool) { () throws(IPAMError) in try ledger.release(record) } }
+                // All or nothing: give back fresh addresses, hand taken-over ones back to their holder.
+                for item in taken {
+                    _ = try? ledger.withPoolLock(item.record.pool) { () throws(IPAMError) in
+                        if let previous = item.previousOwner {
+                            try ledger.transfer(item.record, to: previous)
+                        } else {
+                            try ledger.release(item.record)
+                        }
+                    }
+                }
                 throw error
             }
         }
-        return result(taken, byName, cleanGateway: selection.cleanGateway)
+        return result(taken.map(\.record), byName, cleanGateway: selection.cleanGateway)
+    }
+
+    /// An address taken by one ADD, and who held it before when it was taken over.
+    struct Taken {
+        var record: AllocationRecord
+        var previousOwner: AllocationOwner?
     }
 
     func allocate(_ family: IPFamily, _ candidates: [String], _ pools: [String: SpiderIPPool], _ reserved: IPRangeSet,
-                  _ request: AllocationRequest) throws(IPAMError) -> AllocationRecord {
+                  _ request: AllocationRequest) throws(IPAMError) -> Taken {
         let fixed = request.fixedAddresses.filter { $0.family == family }
         if let address = fixed.first { return try allocateFixed(address, candidates, pools, reserved, request) }
+        var racesLost = false
         for name in candidates {
             guard let pool = pools[name], let space = try? PoolAddressSpace(subnet: pool.subnet, ips: pool.ips, excludeIPs: pool.excludeIPs) else { continue }
-            for _ in 0..<maxAttempts {
-                let outcome = try ledger.withPoolLock(name) { () throws(IPAMError) -> AllocationRecord?? in
+            attempts: for _ in 0..<maxAttempts {
+                let outcome = try ledger.withPoolLock(name) { () throws(IPAMError) -> Taken?? in
+                    // The pool may have been deleted since the list was read.
+                    guard try ledger.hasPool(named: name) else { return .some(nil) }
                     let records = try ledger.records(pool: name)
                     // The same Pod's NIC from an earlier sandbox, or its parked sticky address: take it over.
                     if let previous = AddressChooser.previousHolding(records, request) {
                         let mine = AllocationRecord(pool: name, address: previous.address, owner: request.owner)
-                        return try ledger.transfer(previous, to: request.owner) ? mine : nil
+                        return try ledger.transfer(previous, to: request.owner) ? Taken(record: mine, previousOwner: previous.owner) : nil
                     }
                     guard let address = AddressChooser.choose(space: space, records: records, reserved: reserved,
                                                               cursor: nil, request: request) else { return .some(nil) }
@@ -60,37 +78,42 @@ public struct IPAMService<Store: Ledger>: Sendable {
                     let record = AllocationRecord(pool: name, address: address, owner: request.owner)
                     guard try ledger.reserve(record) else { return nil }
                     try? ledger.setCursor(pool: name, address)
-                    return record
+                    return Taken(record: record, previousOwner: nil)
                 }
                 switch outcome {
-                case .some(.some(let record)): return record
-                case .some(.none): break  // this pool is full: next pool
-                case .none: continue      // lost a race: try again
+                case .some(.some(let taken)): return taken
+                case .some(.none): break attempts  // this pool is full: next pool
+                case .none:
+                    racesLost = true
+                    continue attempts               // lost a race: try again
                 }
-                break
             }
+        }
+        if racesLost {
+            throw .storeUnavailable("exhaust all retries (\(maxAttempts) times), failed to allocate an \(family) address from IPPools \(candidates)")
         }
         throw .poolsExhausted(family: family, pools: candidates, interface: request.attachment.interface)
     }
 
     func allocateFixed(_ address: IPAddress, _ candidates: [String], _ pools: [String: SpiderIPPool], _ reserved: IPRangeSet,
-                       _ request: AllocationRequest) throws(IPAMError) -> AllocationRecord {
+                       _ request: AllocationRequest) throws(IPAMError) -> Taken {
         for name in candidates {
             guard let pool = pools[name], let space = try? PoolAddressSpace(subnet: pool.subnet, ips: pool.ips, excludeIPs: pool.excludeIPs),
                   space.listed.contains(address) else { continue }
             guard space.effective.contains(address) else { throw .fixedAddressUnavailable(address, pool: name, reason: "it is in excludeIPs") }
             guard !reserved.contains(address) else { throw .fixedAddressUnavailable(address, pool: name, reason: "it is reserved by a SpiderReservedIP") }
-            return try ledger.withPoolLock(name) { () throws(IPAMError) -> AllocationRecord in
+            return try ledger.withPoolLock(name) { () throws(IPAMError) -> Taken in
                 let record = AllocationRecord(pool: name, address: address, owner: request.owner)
                 if let current = try ledger.records(pool: name).first(where: { $0.address == address }) {
-                    let parkedForMe = current.owner.containerID == AllocationOwner.parkedContainerID && current.owner.pod == request.owner.pod
-                    guard parkedForMe, try ledger.transfer(current, to: request.owner) else {
+                    // Parked for this Pod, or held by an earlier sandbox of it: take it over.
+                    let mine = AddressChooser.previousHolding([current], request) != nil
+                    guard mine, try ledger.transfer(current, to: request.owner) else {
                         throw .fixedAddressTaken(address, pool: name, holder: current.owner.pod.isEmpty ? current.owner.attachment.description : current.owner.pod)
                     }
-                    return record
+                    return Taken(record: record, previousOwner: current.owner)
                 }
                 guard try ledger.reserve(record) else { throw .fixedAddressTaken(address, pool: name, holder: "another attachment") }
-                return record
+                return Taken(record: record, previousOwner: nil)
             }
         }
         throw .fixedAddressOutsidePools(address, pools: candidates)

@@ -156,8 +156,8 @@ public enum IPPoolWebhook {
     static func checkSpec(_ pool: SpiderIPPool, _ family: IPFamily, _ subnet: IPNetwork, _ context: Context) throws(ManifestError) {
         let space = try addressSpace(pool)
         let label = try? IPNetwork.labelValue(pool.subnet, family: family)
-        for other in context.existingPools where other.name != pool.name
-            && (other.subnet == pool.subnet || (label != nil && other.labels[SpiderIPPool.cidrLabel] == label)) {
+        // Spiderpool compares with the pools that carry the same CIDR label (every stored pool has it).
+        for other in context.existingPools where other.name != pool.name && label != nil && other.labels[SpiderIPPool.cidrLabel] == label {
             let otherSpace: PoolAddressSpace
             do {
                 otherSpace = try PoolAddressSpace(subnet: other.subnet, ips: other.ips, excludeIPs: other.excludeIPs)

@@ -34,7 +34,16 @@ public protocol Ledger: Sendable {
     func cursor(pool: String) throws(IPAMError) -> IPAddress?
     func setCursor(pool: String, _ address: IPAddress) throws(IPAMError)
 
+    /// Whether a pool of that name is stored.
+    func hasPool(named name: String) throws(IPAMError) -> Bool
+
     /// Runs `body` while no other allocator of this ledger changes `pool` (a no-op for ledgers
     /// whose writes are compare-and-swap transactions).
     func withPoolLock<T>(_ pool: String, _ body: () throws(IPAMError) -> T) throws(IPAMError) -> T
+}
+
+extension Ledger {
+    public func hasPool(named name: String) throws(IPAMError) -> Bool {
+        try pools().contains { $0.name == name }
+    }
 }

@@ -27,7 +27,14 @@ public struct PoolSelector: Sendable {
         for (candidateRule, choice) in ladder {
             guard let choice, families.contains(where: { !choice.pools($0).isEmpty }) else { continue }
             rule = candidateRule
-            for family in families { chosen[family] = try expand(choice.pools(family), family) }
+            for family in families where !choice.pools(family).isEmpty {
+                let expanded = try expand(choice.pools(family), family)
+                guard !expanded.isEmpty else {
+                    throw .allPoolsFilteredOut(family: family, pools: choice.pools(family), interface: request.attachment.interface,
+                                               reasons: ["no IPPool matches \(choice.pools(family))"])
+                }
+                chosen[family] = expanded
+            }
             if candidateRule == .podAnnotation, let clean = choice.cleanGateway { cleanGateway = clean }
             break
         }
@@ -51,6 +58,7 @@ public struct PoolSelector: Sendable {
         var result: [String] = []
         for name in names {
             if Glob.hasWildcard(name) {
+                guard Glob.isValid(name) else { throw .invalidPoolChoice("failed to match wildcard: syntax error in pattern '\(name)'") }
                 let matches = order.filter { pools[$0]?.ipVersion == family.rawValue && Glob.matches(name, $0) }
                 result += matches
             } else {
@@ -127,6 +135,22 @@ public struct PoolSelector: Sendable {
 public enum Glob {
     public static func hasWildcard(_ text: String) -> Bool {
         text.contains("*") || text.contains("?") || (text.contains("[") && text.contains("]"))
+    }
+
+    /// Whether every `[` class of the pattern is closed (Go's `ErrBadPattern` otherwise).
+    public static func isValid(_ pattern: String) -> Bool {
+        let p = Array(pattern.unicodeScalars)
+        var i = 0
+        while i < p.count {
+            if p[i] == "\\" { i += 2; continue }
+            if p[i] == "[" {
+                guard let (_, end) = matchClass(p, i, " ") else { return false }
+                i = end
+                continue
+            }
+            i += 1
+        }
+        return true
     }
 
     public static func matches(_ pattern: String, _ name: String) -> Bool {

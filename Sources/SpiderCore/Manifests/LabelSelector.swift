@@ -63,8 +63,10 @@ public struct LabelSelector: Sendable, Hashable {
                 let values = try fields.strings(item["values"], "\(path).values")
                 if let problem = LabelSelector.keyProblem(key) { throw fields.invalid("\(path).key", problem) }
                 switch op {
-                case .in, .notIn where values.isEmpty: throw fields.invalid("\(path).values", "must be specified when `operator` is 'In' or 'NotIn'")
-                case .exists, .doesNotExist where !values.isEmpty: throw fields.invalid("\(path).values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")
+                case .in where values.isEmpty, .notIn where values.isEmpty:
+                    throw fields.invalid("\(path).values", "must be specified when `operator` is 'In' or 'NotIn'")
+                case .exists where !values.isEmpty, .doesNotExist where !values.isEmpty:
+                    throw fields.invalid("\(path).values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")
                 default: break
                 }
                 for text in values {

@@ -82,10 +82,12 @@ public enum ManifestValue: Sendable, Hashable, CustomStringConvertible {
     public static func documents(yaml text: String) throws(ManifestError) -> [ManifestValue] {
         do {
             var documents: [ManifestValue] = []
-            for node in try Yams.compose_all(yaml: text) {
+            var sequence = try Yams.compose_all(yaml: text)
+            while let node = sequence.next() {
                 let value = ManifestValue(node: node)
                 if value != .null { documents.append(value) }
             }
+            if let error = sequence.error { throw ManifestError.malformed("\(error)".split(separator: "\n").joined(separator: " ")) }
             return documents
         } catch let error as ManifestError {
             throw error
