@@ -64,6 +64,10 @@ public struct IPAMService<Store: Ledger>: Sendable {
                     // The pool may have been deleted since the list was read.
                     guard try ledger.hasPool(named: name) else { return .some(nil) }
                     let records = try ledger.records(pool: name)
+                    // A concurrent ADD of the same attachment got here first: the same answer.
+                    if let mine = records.first(where: { $0.owner.attachment == request.attachment }) {
+                        return Taken(record: mine, previousOwner: mine.owner)
+                    }
                     // The same Pod's NIC from an earlier sandbox, or its parked sticky address: take it over.
                     if let previous = AddressChooser.previousHolding(records, request) {
                         let mine = AllocationRecord(pool: name, address: previous.address, owner: request.owner)
