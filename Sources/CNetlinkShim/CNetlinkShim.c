@@ -1,3 +1,5 @@
+#define _GNU_SOURCE
+#include <sched.h>
 #include "CNetlinkShim.h"
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -6,3 +8,4 @@ size_t spider_mnl_socket_buffer_size(void) { return MNL_SOCKET_BUFFER_SIZE; }
 uint32_t spider_nlmsg_align(uint32_t len) { return NLMSG_ALIGN(len); }
 uint32_t spider_rta_align(uint32_t len) { return RTA_ALIGN(len); }
 uint32_t spider_nlmsg_hdrlen(void) { return NLMSG_HDRLEN; }
+int spider_setns_net(int fd) { return setns(fd, CLONE_NEWNET); }

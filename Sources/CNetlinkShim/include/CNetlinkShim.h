@@ -12,6 +12,8 @@ size_t spider_mnl_socket_buffer_size(void);
 uint32_t spider_nlmsg_align(uint32_t len);
 /// RTA_ALIGN(len).
 uint32_t spider_rta_align(uint32_t len);
+/// setns(fd, CLONE_NEWNET): glibc declares setns only with _GNU_SOURCE.
+int spider_setns_net(int fd);
 /// NLMSG_HDRLEN.
 uint32_t spider_nlmsg_hdrlen(void);
 

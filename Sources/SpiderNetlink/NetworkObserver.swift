@@ -1,0 +1,161 @@
+import CMnl
+import Foundation
+import SpiderCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads a live namespace into a ``NetworkState``: links, addresses, routes of every table
+/// (both families, multipath included), rules, neighbours, the sysctls the coordinator sets,
+/// and, when asked, the kernel's `route get` answers and the mangle rules.
+public enum NetworkObserver {
+    /// Observes `namespace`.
+    /// - Parameters:
+    ///   - routeGet: addresses to ask `ip route get` for (the node's answers for the Pod's addresses).
+    ///   - firewall: also read `iptables -t mangle -S` / `ip6tables -t mangle -S` (needs the tools).
+    public static func observe(_ namespace: NetworkNamespace, routeGet: [IPAddress] = [], firewall: Bool = false) throws(NetlinkError) -> NetworkState {
+        let worker = try NamespaceWorker(namespace)
+        defer { worker.stop() }
+        var state = try worker.perform { (worker) throws(NetlinkError) in try observe(on: worker, routeGet: routeGet) }
+        if firewall { state.firewallRules = try Firewall.list(in: namespace) }
+        return state
+    }
+
+    static func observe(on worker: NamespaceWorker, routeGet: [IPAddress]) throws(NetlinkError) -> NetworkState {
+        let socket = try worker.netlink
+        var state = NetworkState()
+        // Links, with peers and masters resolved to names inside this namespace.
+        var names: [Int: String] = [:]
+        var decoded: [(Link, Int?, Bool, Int?)] = []
+        for message in try socket.dump(RequestEncoder.dump(RTM_GETLINK, header: RequestEncoder.ifinfo()), operation: "dump links")
+            where message.type == UInt16(RTM_NEWLINK) {
+            guard let entry = StateDecoder.link(message) else { continue }
+            names[entry.link.index] = entry.link.name
+            decoded.append((entry.link, entry.lowerIndex, entry.lowerInOtherNamespace, entry.masterIndex))
+        }
+        for (original, lower, otherNamespace, master) in decoded {
+            var link = original
+            if let master, let name = names[master] { link.master = name }
+            if let lower {
+                switch link.kind {
+                case .veth:
+                    if otherNamespace { link.peerIndex = lower } else { link.peer = names[lower] }
+                default:
+                    if otherNamespace { link.masterIndex = lower } else if link.master == nil { link.master = names[lower]; link.masterIndex = lower }
+                }
+            }
+            state.links.append(link)
+        }
+        state.links.sort { $0.index < $1.index }
+        let addressHeader: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0]
+        for message in try socket.dump(RequestEncoder.dump(RTM_GETADDR, header: addressHeader), operation: "dump addresses")
+            where message.type == UInt16(RTM_NEWADDR) {
+            if let address = StateDecoder.address(message, names: names) { state.addresses.append(address) }
+        }
+        for family in [IPFamily.v4, .v6] {
+            let header: [UInt8] = [Bytes.family(family)] + [UInt8](repeating: 0, count: 11)
+            for message in try socket.dump(RequestEncoder.dump(RTM_GETROUTE, header: header), operation: "dump \(family) routes")
+                where message.type == UInt16(RTM_NEWROUTE) {
+                if let route = StateDecoder.route(message, names: names) { state.routes.append(route) }
+            }
+            for message in try socket.dump(RequestEncoder.dump(RTM_GETRULE, header: header), operation: "dump \(family) rules")
+                where message.type == UInt16(RTM_NEWRULE) {
+                if let rule = StateDecoder.rule(message) { state.rules.append(rule) }
+            }
+        }
+        let neighbourHeader = [UInt8](repeating: 0, count: 12)
+        for message in try socket.dump(RequestEncoder.dump(RTM_GETNEIGH, header: neighbourHeader), operation: "dump neighbours")
+            where message.type == UInt16(RTM_NEWNEIGH) {
+            if let neighbour = StateDecoder.neighbour(message, names: names) { state.neighbours.append(neighbour) }
+        }
+        var keys = ["net.ipv4.conf.all.rp_filter", "net.ipv6.conf.all.disable_ipv6"]
+        keys += state.links.map { "net.ipv6.conf.\($0.name).accept_ra" }
+        for key in keys { if let value = Sysctl.read(key) { state.sysctls[key] = value } }
+        for address in routeGet {
+            let answer = try socket.exchange(RequestEncoder.routeGet(address), operation: "route get \(address)").messages
+            if let reply = answer.first(where: { $0.type == UInt16(RTM_NEWROUTE) }),
+               let source = reply.attributes(after: 12).address(RTA_PREFSRC, family: address.family == .v4 ? .inet : .inet6) {
+                state.routeGet[address] = StateDecoder.ipAddress(source)
+            }
+        }
+        return state
+    }
+}
+
+/// `/proc/sys` reads and writes, inside the calling thread's namespace.
+enum Sysctl {
+    /// `net.ipv6.conf.eth0.100.accept_ra` → `/proc/sys/net/ipv6/conf/eth0.100/accept_ra`: the
+    /// interface part of `net.*.conf.*` and `net.*.neigh.*` keys may itself contain dots.
+    static func path(_ key: String) -> String {
+        let parts = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        if parts.count > 4, parts[0] == "net", parts[2] == "conf" || parts[2] == "neigh" {
+            let interface = parts[3..<(parts.count - 1)].joined(separator: ".")
+            return "/proc/sys/" + [parts[0], parts[1], parts[2], interface, parts[parts.count - 1]].joined(separator: "/")
+        }
+        return "/proc/sys/" + parts.joined(separator: "/")
+    }
+
+    static func read(_ key: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path(key)) else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func write(_ key: String, _ value: String) throws(NetlinkError) {
+        let file = path(key)
+        let descriptor = open(file, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .system(operation: "open \(file)", errno: errno) }
+        defer { close(descriptor) }
+        let bytes = Array((value + "\n").utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw .system(operation: "write \(file)", errno: errno) }
+    }
+}
+
+/// The mangle rules, through the system's `iptables`/`ip6tables` (run with `nsenter --net`).
+enum Firewall {
+    static func tool(_ family: IPFamily) -> String { family == .v4 ? "iptables" : "ip6tables" }
+
+    static func run(_ namespace: NetworkNamespace, _ arguments: [String]) throws(NetlinkError) -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+        process.arguments = ["--net=\(namespace.openablePath)", "--"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        do { try process.run() } catch { throw .command(arguments.joined(separator: " "), status: -1, output: "\(error)") }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    static func list(in namespace: NetworkNamespace) throws(NetlinkError) -> [FirewallRule] {
+        var rules: [FirewallRule] = []
+        for family in IPFamily.allCases {
+            let answer = try run(namespace, [tool(family), "-w", "-t", "mangle", "-S"])
+            guard answer.status == 0 else { throw .command("\(tool(family)) -t mangle -S", status: answer.status, output: answer.output) }
+            for line in answer.output.split(separator: "\n") where line.hasPrefix("-A ") {
+                rules.append(FirewallRule(family: family, specification: String(line)))
+            }
+        }
+        return rules
+    }
+
+    static func words(_ rule: FirewallRule, _ verb: String) -> [String] {
+        var words = rule.specification.split(separator: " ").map(String.init)
+        if words.first == "-A" { words[0] = verb }
+        return [tool(rule.family), "-w", "-t", rule.table] + words
+    }
+
+    /// Appends the rule unless `-C` finds it; `false` when it was already there.
+    static func append(_ rule: FirewallRule, in namespace: NetworkNamespace) throws(NetlinkError) -> Bool {
+        if try run(namespace, words(rule, "-C")).status == 0 { return false }
+        let answer = try run(namespace, words(rule, "-A"))
+        guard answer.status == 0 else { throw .command(words(rule, "-A").joined(separator: " "), status: answer.status, output: answer.output) }
+        return true
+    }
+
+    static func delete(_ rule: FirewallRule, in namespace: NetworkNamespace) throws(NetlinkError) {
+        let answer = try run(namespace, words(rule, "-D"))
+        guard answer.status == 0 else { throw .command(words(rule, "-D").joined(separator: " "), status: answer.status, output: answer.output) }
+    }
+}
