@@ -56,7 +56,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "spider-bench",
-            dependencies: ["SpiderCore"],
+            dependencies: ["SpiderCore", "SpiderNetlink"],
             path: "Benchmarks/spider-bench"
         ),
         .testTarget(

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/deps.sh
-ensure_build_deps
+ensure_test_deps
 shared="${SPIDER_SHARED_DIR:-../shared}"
 if [ ! -d "$shared/golden" ]; then
     echo "error: $shared/golden not found: the shared/ folder must sit beside the project root (or set SPIDER_SHARED_DIR)" >&2

@@ -24,3 +24,10 @@ ensure_build_deps() {
     command -v swift >/dev/null || { echo "error: swift is not on PATH (Swift 6 toolchain required)" >&2; return 1; }
     apt_install libmnl-dev pkg-config
 }
+
+# What the tests need besides the build: network namespaces and the tools the kernel tests and
+# the executor call (ip, nsenter, iptables).
+ensure_test_deps() {
+    ensure_build_deps
+    apt_install iproute2 util-linux iptables
+}
