@@ -111,3 +111,14 @@ if only == nil || only == "planning" {
     print("|---|---|---|")
     for row in PlanningBenchmarks.run() { print("| \(row.0) | \(row.1) | \(row.2) |") }
 }
+if only == nil || only == "allocation" {
+    if only == nil { print("") }
+    print("| allocation (IPAMService on EmbeddedLedger, in process) | allocate + release (median) | ratio, same run |")
+    print("|---|---|---|")
+    for row in AllocationBenchmarks.run() { print("| \(row.0) | \(row.1) | \(row.2) |") }
+}
+if only == "netlink" {
+    print("| executing a plan (needs root) | SpiderNetlink executor (median) | ip -batch, same run |")
+    print("|---|---|---|")
+    for row in NetlinkBenchmarks.run() { print("| \(row.0) | \(row.1) | \(row.2) |") }
+}

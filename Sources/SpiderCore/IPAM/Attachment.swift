@@ -59,6 +59,9 @@ public struct AllocationOwner: Sendable, Hashable, Codable {
     /// incarnations. It cannot clash with a real one, which starts with a letter or digit.
     public static let parkedContainerID = "_sticky"
 
+    /// The container ID given to a record whose owner cannot be read (a damaged file).
+    public static let unknownContainerID = "_unknown"
+
     /// Whether this is a parked record's owner.
     public var isParked: Bool { containerID == AllocationOwner.parkedContainerID }
 

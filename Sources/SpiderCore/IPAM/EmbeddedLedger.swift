@@ -203,6 +203,30 @@ public struct EmbeddedLedger: Ledger {
         try writeAtomically(root + "/cursors/" + pool, address.description)
     }
 
+    /// Removes what killed processes left behind and nothing reads: temporary files of processes
+    /// that are gone, owner index entries that no longer are the record, empty owner folders.
+    public func sweep() throws(IPAMError) {
+        for name in try list(root + "/tmp") {
+            guard let dash = name.firstIndex(of: "-"), let pid = Int32(name[..<dash]) else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(root + "/tmp/" + name) }
+        }
+        for containerID in try list(root + "/owners") {
+            for interface in try list(root + "/owners/" + containerID) {
+                let directory = root + "/owners/\(containerID)/\(interface)"
+                for entry in try list(directory) {
+                    guard let at = entry.lastIndex(of: "@"), let address = IPAddress(String(entry[entry.index(after: at)...])) else { continue }
+                    let pool = String(entry[..<at])
+                    guard ResourceName.isDNSSubdomain(pool) else { continue }
+                    try withPoolLock(pool) { () throws(IPAMError) in
+                        if !sameFile(directory + "/" + entry, recordPath(pool, address)) { unlink(directory + "/" + entry) }
+                    }
+                }
+                rmdir(directory)
+            }
+            rmdir(root + "/owners/" + containerID)
+        }
+    }
+
     public func withPoolLock<T>(_ pool: String, _ body: () throws(IPAMError) -> T) throws(IPAMError) -> T {
         let name = pool.isEmpty ? ".store" : pool
         if !pool.isEmpty { try EmbeddedLedger.checkName(pool) }
@@ -241,15 +265,12 @@ public struct EmbeddedLedger: Ledger {
 
     func readOwner(_ path: String) throws(IPAMError) -> AllocationOwner? {
         guard let text = try? readText(path) else { return nil }
-        guard let value = try? ManifestValue.documents(yaml: text).first,
-              let containerID = value["containerID"]?.stringValue, let interface = value["interface"]?.stringValue else {
-            throw .store("record \(path) is corrupt")
+        // Records are written whole (temp file + link), so a kill cannot leave one half-written;
+        // a record damaged some other way still holds its address, for an unknown owner that
+        // no attachment matches, so GC reclaims it.
+        guard let owner = try? JSONDecoder().decode(AllocationOwner.self, from: Data(text.utf8)) else {
+            return AllocationOwner(attachment: Attachment(unchecked: AllocationOwner.unknownContainerID, "unknown"))
         }
-        var owner = AllocationOwner(attachment: Attachment(unchecked: containerID, interface))
-        owner.podNamespace = value["podNamespace"]?.stringValue ?? ""
-        owner.podName = value["podName"]?.stringValue ?? ""
-        owner.podUID = value["podUID"]?.stringValue ?? ""
-        owner.node = value["node"]?.stringValue ?? ""
         return owner
     }
 

@@ -81,7 +81,6 @@ public struct IPAMService<Store: Ledger>: Sendable {
                     }
                     let record = AllocationRecord(pool: name, address: address, owner: request.owner)
                     guard try ledger.reserve(record) else { return nil }
-                    try? ledger.setCursor(pool: name, address)
                     return Taken(record: record, previousOwner: nil)
                 }
                 switch outcome {
@@ -186,6 +185,7 @@ public struct IPAMService<Store: Ledger>: Sendable {
     @discardableResult
     public func collectGarbage(valid: Set<Attachment>, sticky: AllocationRequest.StickyPolicy = .auto) throws(IPAMError) -> [AllocationRecord] {
         var released: [AllocationRecord] = []
+        defer { try? ledger.sweep() }
         for record in try ledger.allRecords() where record.owner.containerID != AllocationOwner.parkedContainerID
             && !valid.contains(record.owner.attachment) {
             try ledger.withPoolLock(record.pool) { () throws(IPAMError) in

@@ -34,6 +34,9 @@ public protocol Ledger: Sendable {
     func cursor(pool: String) throws(IPAMError) -> IPAddress?
     func setCursor(pool: String, _ address: IPAddress) throws(IPAMError)
 
+    /// Cleans up what interrupted writers left and nothing reads (called by GC).
+    func sweep() throws(IPAMError)
+
     /// Whether a pool of that name is stored.
     func hasPool(named name: String) throws(IPAMError) -> Bool
 
@@ -43,6 +46,8 @@ public protocol Ledger: Sendable {
 }
 
 extension Ledger {
+    public func sweep() throws(IPAMError) {}
+
     public func hasPool(named name: String) throws(IPAMError) -> Bool {
         try pools().contains { $0.name == name }
     }
