@@ -6,6 +6,15 @@ import Foundation
 @main
 enum SpiderctlMain {
     static func main() {
+        // Installed as a CNI plugin (a link named `spiderpool` or `coordinator`): straight to the
+        // plugin, without the command-line parser.
+        let invokedAs = CommandLine.arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
+        if let plugin = CNIEntry.plugin(named: invokedAs) {
+            let stdin = FileHandle.standardInput.readDataToEndOfFile()
+            let (output, status) = plugin(ProcessInfo.processInfo.environment, stdin)
+            if !output.isEmpty { FileHandle.standardOutput.write(Data((output + "\n").utf8)) }
+            Foundation.exit(status)
+        }
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             var command = try Spiderctl.parseAsRoot(arguments)

@@ -1,0 +1,139 @@
+import Foundation
+import SpiderCore
+
+/// The `spiderpool` IPAM plugin: addresses from SpiderIPPools in the embedded ledger.
+///
+/// IPAM keys (in `ipam`, or at the top when called directly): `default_ipv4_ippool`,
+/// `default_ipv6_ippool` (pool names, wildcards allowed), `clean_gateway`, `store` (the ledger
+/// directory, default `/var/lib/spiderpool`), `sticky` (`auto`/`always`/`never`),
+/// `enable_ipv4`/`enable_ipv6`. Per-Pod choices come through the config's `args`
+/// (`ipam.spidernet.io/ippool`, `ipam.spidernet.io/ippools`, `ipam.spidernet.io/default-ipv4-ippool`,
+/// `…-ipv6-ippool`, the same JSON values as Spiderpool's annotations); fixed addresses through the
+/// `ips` capability (`runtimeConfig.ips`), `args.cni.ips`, or `IP=` in CNI_ARGS.
+public struct SpiderpoolIPAMPlugin: CNIPlugin {
+    public init() {}
+
+    func ipam(_ call: CNIInvocation) -> [String: Any] { call.config["ipam"] as? [String: Any] ?? call.config }
+
+    func service(_ call: CNIInvocation) throws(CNIError) -> IPAMService<EmbeddedLedger> {
+        let store = ipam(call)["store"] as? String ?? EmbeddedLedger.defaultRoot
+        if store.contains("://") {
+            throw CNIError(code: CNIError.invalidConfig, "unsupported store", details: "'\(store)': only a directory path is supported by this build")
+        }
+        do { return IPAMService(ledger: try EmbeddedLedger(root: store)) } catch { throw SpiderpoolIPAMPlugin.cni(error) }
+    }
+
+    static func cni(_ error: IPAMError) -> CNIError { CNIError(code: error.code, error.description) }
+
+    func attachment(_ call: CNIInvocation) throws(CNIError) -> Attachment {
+        do { return try Attachment(containerID: call.environment.containerID, interface: call.environment.interface) } catch {
+            throw SpiderpoolIPAMPlugin.cni(error)
+        }
+    }
+
+    func request(_ call: CNIInvocation) throws(CNIError) -> AllocationRequest {
+        let ipam = ipam(call)
+        var request = AllocationRequest(attachment: try attachment(call))
+        let args = call.environment.args
+        request.podNamespace = args["K8S_POD_NAMESPACE"] ?? ""
+        request.podName = args["K8S_POD_NAME"] ?? ""
+        request.podUID = args["K8S_POD_UID"] ?? ""
+        request.nodeName = ProcessInfo.processInfo.hostName
+        func names(_ value: Any?, _ key: String) throws(CNIError) -> [String] {
+            guard let value else { return [] }
+            if let list = value as? [String] { return list }
+            if let text = value as? String, let list = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String] { return list }
+            throw CNIError(code: CNIError.invalidConfig, "invalid \(key)", details: "expected a list of pool names")
+        }
+        request.configDefaults = PoolChoice(ipv4: try names(ipam["default_ipv4_ippool"], "default_ipv4_ippool"),
+                                            ipv6: try names(ipam["default_ipv6_ippool"], "default_ipv6_ippool"))
+        request.cleanGateway = ipam["clean_gateway"] as? Bool ?? false
+        if let text = ipam["sticky"] as? String {
+            guard let policy = AllocationRequest.StickyPolicy(rawValue: text) else {
+                throw CNIError(code: CNIError.invalidConfig, "invalid sticky", details: "'\(text)': auto, always or never")
+            }
+            request.sticky = policy
+        }
+        var families: Set<IPFamily> = []
+        if ipam["enable_ipv4"] as? Bool ?? true { families.insert(.v4) }
+        if ipam["enable_ipv6"] as? Bool ?? true { families.insert(.v6) }
+        request.enabledFamilies = families
+
+        let configArgs = call.config["args"] as? [String: Any] ?? [:]
+        func json(_ value: Any) -> String { value as? String ?? JSON.encode(value) }
+        do {
+            if let value = configArgs["ipam.spidernet.io/ippools"] {
+                request.podPools = try PoolChoice.parseMultiple(json(value), interface: request.attachment.interface)
+            } else if let value = configArgs["ipam.spidernet.io/ippool"] {
+                request.podPools = try PoolChoice.parseSingle(json(value))
+            }
+        } catch {
+            throw SpiderpoolIPAMPlugin.cni(error)
+        }
+        request.namespaceDefaults = PoolChoice(ipv4: try names(configArgs["ipam.spidernet.io/default-ipv4-ippool"], "default-ipv4-ippool"),
+                                               ipv6: try names(configArgs["ipam.spidernet.io/default-ipv6-ippool"], "default-ipv6-ippool"))
+        request.multusName = configArgs["k8s.v1.cni.cncf.io/network"] as? String
+
+        var fixed: [String] = []
+        if let runtime = call.config["runtimeConfig"] as? [String: Any], let ips = runtime["ips"] as? [String] { fixed += ips }
+        if let cni = configArgs["cni"] as? [String: Any], let ips = cni["ips"] as? [String] { fixed += ips }
+        if let ip = args["IP"] { fixed += ip.split(separator: ",").map(String.init) }
+        for text in fixed {
+            let bare = text.split(separator: "/").first.map(String.init) ?? text
+            guard let address = IPAddress(bare) else {
+                throw CNIError(code: CNIError.invalidConfig, "invalid requested IP", details: "'\(text)' is not an address")
+            }
+            if !request.fixedAddresses.contains(where: { $0.family == address.family }) { request.fixedAddresses.append(address) }
+        }
+        return request
+    }
+
+    public func add(_ call: CNIInvocation) throws(CNIError) -> String {
+        let service = try service(call)
+        let request = try request(call)
+        let allocation: AllocationResult
+        do { allocation = try service.allocate(request) } catch { throw SpiderpoolIPAMPlugin.cni(error) }
+        var result = CNIResult()
+        result.ips = allocation.addresses.map { CNIResult.IPConfig(address: $0.address, gateway: $0.gateway, interface: nil) }
+        result.routes = allocation.routes.map { CNIResult.RouteEntry(dst: $0.dst, gw: $0.gw) }
+        return result.json(version: call.version)
+    }
+
+    public func del(_ call: CNIInvocation) throws(CNIError) {
+        let service = try service(call)
+        let attachment = try attachment(call)
+        let sticky = (ipam(call)["sticky"] as? String).flatMap(AllocationRequest.StickyPolicy.init(rawValue:)) ?? .auto
+        do { try service.release(attachment, sticky: sticky) } catch { throw SpiderpoolIPAMPlugin.cni(error) }
+    }
+
+    public func check(_ call: CNIInvocation) throws(CNIError) {
+        let service = try service(call)
+        let attachment = try attachment(call)
+        let held: [AllocationRecord]
+        do { held = try service.held(by: attachment) } catch { throw SpiderpoolIPAMPlugin.cni(error) }
+        guard !held.isEmpty else {
+            throw CNIError(code: 105, "no allocation for this attachment", details: "\(call.environment.containerID)/\(call.environment.interface) holds no address")
+        }
+    }
+
+    public func gc(_ call: CNIInvocation) throws(CNIError) {
+        let service = try service(call)
+        let list = call.config["cni.dev/valid-attachments"] as? [[String: Any]] ?? call.config["cni.dev/attachments"] as? [[String: Any]] ?? []
+        var valid: Set<Attachment> = []
+        for entry in list {
+            guard let id = entry["containerID"] as? String, let ifname = entry["ifname"] as? String,
+                  let attachment = try? Attachment(containerID: id, interface: ifname) else { continue }
+            valid.insert(attachment)
+        }
+        do { try service.collectGarbage(valid: valid) } catch { throw SpiderpoolIPAMPlugin.cni(error) }
+    }
+
+    public func status(_ call: CNIInvocation) throws(CNIError) {
+        do {
+            let service = try service(call)
+            _ = try service.ledger.pools()
+        } catch {
+            throw CNIError(code: CNIError.pluginNotAvailable, "the spiderpool store is not usable", details: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// One call of a CNI plugin: the validated environment and the network configuration.
+public struct CNIInvocation: @unchecked Sendable {
+    public var environment: CNIEnvironment
+    /// The configuration on stdin, parsed.
+    public var config: [String: Any]
+    /// The configuration as received.
+    public var raw: Data
+    /// The version to answer in.
+    public var version: String
+}
+
+/// A CNI plugin: what it does for each verb. ADD returns the result JSON to print; CHECK, DEL
+/// and GC print nothing on success.
+public protocol CNIPlugin {
+    func add(_ call: CNIInvocation) throws(CNIError) -> String
+    func del(_ call: CNIInvocation) throws(CNIError)
+    func check(_ call: CNIInvocation) throws(CNIError)
+    func gc(_ call: CNIInvocation) throws(CNIError)
+    func status(_ call: CNIInvocation) throws(CNIError)
+}
+
+/// Runs a plugin the way a container runtime expects: environment and stdin in, result or error
+/// JSON on stdout, exit status 0 or 1. Nothing else is ever written to stdout.
+public enum CNIRunner {
+    public static func run(_ plugin: some CNIPlugin, environment: [String: String], stdin: Data) -> (stdout: String, status: Int32) {
+        let parsed = JSON.object(stdin)
+        var version = (parsed?["cniVersion"] as? String).flatMap { CNIVersion.supported.contains($0) ? $0 : nil } ?? "1.1.0"
+        do throws(CNIError) {
+            let env = try CNIEnvironment(environment)
+            if env.command == .version {
+                return (CNIVersion.versionJSON((parsed?["cniVersion"] as? String) ?? "1.1.0"), 0)
+            }
+            guard let config = parsed else {
+                throw CNIError(code: CNIError.decodingFailure, "failed to decode the network configuration", details: "stdin is not a JSON object")
+            }
+            version = try CNIVersion.negotiate(cniVersion: config["cniVersion"] as? String, cniVersions: config["cniVersions"] as? [String])
+            let call = CNIInvocation(environment: env, config: config, raw: stdin, version: version)
+            switch env.command {
+            case .add: return (try plugin.add(call), 0)
+            case .del: try plugin.del(call)
+            case .check: try plugin.check(call)
+            case .gc: try plugin.gc(call)
+            case .status: try plugin.status(call)
+            case .version: break
+            }
+            return ("", 0)
+        } catch {
+            return (error.json(version: version), 1)
+        }
+    }
+}

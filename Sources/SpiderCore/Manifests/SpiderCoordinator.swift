@@ -1,0 +1,64 @@
+/// A SpiderCoordinator manifest (`spiderpool.spidernet.io/v2beta1`): the cluster-wide
+/// coordinator settings, and in its status the cluster's Pod and Service CIDRs.
+///
+/// The coordinator plugin reads it for what its CNI configuration leaves out.
+public struct SpiderCoordinator: Sendable, Hashable {
+    public static let kind = "SpiderCoordinator"
+
+    public var name: String
+    /// The settings, in the CNI configuration's shape (`podDefaultRouteNIC` becomes
+    /// `podDefaultRouteNic`; the status CIDRs fill `overlayPodCIDR` and `serviceCIDR`).
+    public var settings: CoordinatorNetConf
+    /// `status.phase`: `Synced` or `NotReady`.
+    public var phase: String?
+    /// `status.reason`.
+    public var reason: String?
+    public var document: ManifestValue
+
+    public init(document: ManifestValue) throws(ManifestError) {
+        guard document["kind"]?.stringValue == SpiderCoordinator.kind else {
+            throw .unsupportedKind(apiVersion: document["apiVersion"]?.stringValue, kind: document["kind"]?.stringValue)
+        }
+        let name = document["metadata"]?["name"]?.stringValue ?? "default"
+        let fields = ManifestFields(kind: SpiderCoordinator.kind, name: name)
+        let spec = try fields.object(document["spec"], "spec") ?? .object([])
+        let status = try fields.object(document["status"], "status") ?? .object([])
+        var settings = CoordinatorNetConf()
+        settings.mode = try fields.string(spec["mode"], "spec.mode")
+        settings.hijackCIDR = try fields.strings(spec["hijackCIDR"], "spec.hijackCIDR")
+        if let raw = spec["policyRoutes"], case .array(let items) = raw {
+            var routes: [CoordinatorNetConf.RawPolicyRoute] = []
+            for (index, item) in items.enumerated() {
+                guard let dst = try fields.string(item["dst"], "spec.policyRoutes[\(index)].dst"),
+                      let gw = try fields.string(item["gw"], "spec.policyRoutes[\(index)].gw") else {
+                    throw .missingField(kind: SpiderCoordinator.kind, name: name, field: "spec.policyRoutes[\(index)]")
+                }
+                routes.append(.init(dst: dst, gw: gw))
+            }
+            settings.policyRoutes = routes
+        }
+        settings.podMACPrefix = try fields.string(spec["podMACPrefix"], "spec.podMACPrefix")
+        settings.tunePodRoutes = try fields.bool(spec["tunePodRoutes"], "spec.tunePodRoutes")
+        settings.podDefaultRouteNic = try fields.string(spec["podDefaultRouteNIC"], "spec.podDefaultRouteNIC")
+        settings.hostRuleTable = try fields.int(spec["hostRuleTable"], "spec.hostRuleTable")
+        settings.podRPFilter = try fields.int(spec["podRPFilter"], "spec.podRPFilter")
+        settings.txQueueLen = try fields.int(spec["txQueueLen"], "spec.txQueueLen")
+        settings.vethLinkAddress = try fields.string(spec["vethLinkAddress"], "spec.vethLinkAddress")
+        settings.vethMTU = try fields.int(spec["vethMTU"], "spec.vethMTU")
+        settings.overlayPodCIDR = try fields.strings(status["overlayPodCIDR"], "status.overlayPodCIDR")
+        settings.serviceCIDR = try fields.strings(status["serviceCIDR"], "status.serviceCIDR")
+        self.name = name
+        self.settings = settings
+        phase = try fields.string(status["phase"], "status.phase")
+        reason = try fields.string(status["reason"], "status.reason")
+        self.document = document
+    }
+
+    /// The first SpiderCoordinator of a YAML or JSON text.
+    public static func parse(_ text: String) throws(ManifestError) -> SpiderCoordinator {
+        for document in try ManifestValue.documents(yaml: text) where document["kind"]?.stringValue == kind {
+            return try SpiderCoordinator(document: document)
+        }
+        throw .unsupportedKind(apiVersion: nil, kind: nil)
+    }
+}
