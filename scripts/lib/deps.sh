@@ -29,5 +29,5 @@ ensure_build_deps() {
 # the executor call (ip, nsenter, iptables).
 ensure_test_deps() {
     ensure_build_deps
-    apt_install iproute2 util-linux iptables
+    apt_install iproute2 util-linux iptables iputils-ping containernetworking-plugins
 }

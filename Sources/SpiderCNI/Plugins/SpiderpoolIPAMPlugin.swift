@@ -47,7 +47,13 @@ public struct SpiderpoolIPAMPlugin: CNIPlugin {
         }
         request.configDefaults = PoolChoice(ipv4: try names(ipam["default_ipv4_ippool"], "default_ipv4_ippool"),
                                             ipv6: try names(ipam["default_ipv6_ippool"], "default_ipv6_ippool"))
-        request.cleanGateway = ipam["clean_gateway"] as? Bool ?? false
+        func flag(_ key: String, _ fallback: Bool) throws(CNIError) -> Bool {
+            guard let value = ipam[key] else { return fallback }
+            guard let bool = value as? Bool else { throw CNIError(code: CNIError.decodingFailure, "\(key) must be true or false") }
+            return bool
+        }
+        request.cleanGateway = try flag("clean_gateway", false)
+        if let value = ipam["sticky"], !(value is String) { throw CNIError(code: CNIError.decodingFailure, "sticky must be a string") }
         if let text = ipam["sticky"] as? String {
             guard let policy = AllocationRequest.StickyPolicy(rawValue: text) else {
                 throw CNIError(code: CNIError.invalidConfig, "invalid sticky", details: "'\(text)': auto, always or never")
@@ -55,8 +61,8 @@ public struct SpiderpoolIPAMPlugin: CNIPlugin {
             request.sticky = policy
         }
         var families: Set<IPFamily> = []
-        if ipam["enable_ipv4"] as? Bool ?? true { families.insert(.v4) }
-        if ipam["enable_ipv6"] as? Bool ?? true { families.insert(.v6) }
+        if try flag("enable_ipv4", true) { families.insert(.v4) }
+        if try flag("enable_ipv6", true) { families.insert(.v6) }
         request.enabledFamilies = families
 
         let configArgs = call.config["args"] as? [String: Any] ?? [:]
@@ -75,8 +81,12 @@ public struct SpiderpoolIPAMPlugin: CNIPlugin {
         request.multusName = configArgs["k8s.v1.cni.cncf.io/network"] as? String
 
         var fixed: [String] = []
-        if let runtime = call.config["runtimeConfig"] as? [String: Any], let ips = runtime["ips"] as? [String] { fixed += ips }
-        if let cni = configArgs["cni"] as? [String: Any], let ips = cni["ips"] as? [String] { fixed += ips }
+        for (source, value) in [("runtimeConfig.ips", (call.config["runtimeConfig"] as? [String: Any])?["ips"]),
+                                ("args.cni.ips", (configArgs["cni"] as? [String: Any])?["ips"])] {
+            guard let value else { continue }
+            guard let ips = value as? [String] else { throw CNIError(code: CNIError.decodingFailure, "\(source) must be a list of addresses") }
+            fixed += ips
+        }
         if let ip = args["IP"] { fixed += ip.split(separator: ",").map(String.init) }
         for text in fixed {
             let bare = text.split(separator: "/").first.map(String.init) ?? text
@@ -118,11 +128,21 @@ public struct SpiderpoolIPAMPlugin: CNIPlugin {
 
     public func gc(_ call: CNIInvocation) throws(CNIError) {
         let service = try service(call)
-        let list = call.config["cni.dev/valid-attachments"] as? [[String: Any]] ?? call.config["cni.dev/attachments"] as? [[String: Any]] ?? []
+        // A list we cannot read must not be taken as "nothing is valid".
+        guard let raw = call.config["cni.dev/valid-attachments"] ?? call.config["cni.dev/attachments"] else {
+            throw CNIError(code: CNIError.decodingFailure, "GC needs cni.dev/valid-attachments")
+        }
+        guard let list = raw as? [Any] else {
+            throw CNIError(code: CNIError.decodingFailure, "cni.dev/valid-attachments must be a list of {containerID, ifname}")
+        }
         var valid: Set<Attachment> = []
-        for entry in list {
-            guard let id = entry["containerID"] as? String, let ifname = entry["ifname"] as? String,
-                  let attachment = try? Attachment(containerID: id, interface: ifname) else { continue }
+        for (index, item) in list.enumerated() {
+            guard let entry = item as? [String: Any], let id = entry["containerID"] as? String, let ifname = entry["ifname"] as? String else {
+                throw CNIError(code: CNIError.decodingFailure, "cni.dev/valid-attachments[\(index)] must be {\"containerID\": string, \"ifname\": string}")
+            }
+            guard let attachment = try? Attachment(containerID: id, interface: ifname) else {
+                throw CNIError(code: CNIError.invalidConfig, "cni.dev/valid-attachments[\(index)] is not a valid attachment", details: "\(id)/\(ifname)")
+            }
             valid.insert(attachment)
         }
         do { try service.collectGarbage(valid: valid) } catch { throw SpiderpoolIPAMPlugin.cni(error) }

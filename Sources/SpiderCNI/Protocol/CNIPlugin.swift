@@ -28,14 +28,23 @@ public enum CNIRunner {
         let parsed = JSON.object(stdin)
         var version = (parsed?["cniVersion"] as? String).flatMap { CNIVersion.supported.contains($0) ? $0 : nil } ?? "1.1.0"
         do throws(CNIError) {
-            let env = try CNIEnvironment(environment)
-            if env.command == .version {
+            // VERSION needs nothing but CNI_COMMAND.
+            if environment["CNI_COMMAND"] == "VERSION" {
                 return (CNIVersion.versionJSON((parsed?["cniVersion"] as? String) ?? "1.1.0"), 0)
             }
+            let env = try CNIEnvironment(environment)
             guard let config = parsed else {
                 throw CNIError(code: CNIError.decodingFailure, "failed to decode the network configuration", details: "stdin is not a JSON object")
             }
             version = try CNIVersion.negotiate(cniVersion: config["cniVersion"] as? String, cniVersions: config["cniVersions"] as? [String])
+            let introduced: String? = switch env.command {
+            case .check: "0.4.0"
+            case .gc, .status: "1.1.0"
+            default: nil
+            }
+            if let introduced, CNIVersion.compare(version, introduced) < 0 {
+                throw CNIError(code: CNIError.incompatibleVersion, "config version does not allow \(env.command.rawValue)", details: "\(env.command.rawValue) needs cniVersion \(introduced) or later, the config is \(version)")
+            }
             let call = CNIInvocation(environment: env, config: config, raw: stdin, version: version)
             switch env.command {
             case .add: return (try plugin.add(call), 0)

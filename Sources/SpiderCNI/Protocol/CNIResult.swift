@@ -8,6 +8,8 @@ public struct CNIResult: Sendable, Hashable {
         public var mac: String?
         public var mtu: Int?
         public var sandbox: String?
+        public var socketPath: String?
+        public var pciID: String?
     }
 
     public struct IPConfig: Sendable, Hashable {
@@ -42,7 +44,8 @@ public struct CNIResult: Sendable, Hashable {
         func bad(_ what: String) -> CNIError { CNIError(code: CNIError.decodingFailure, "failed to parse prevResult", details: what) }
         for item in object["interfaces"] as? [[String: Any]] ?? [] {
             guard let name = item["name"] as? String else { throw bad("an interface has no name") }
-            interfaces.append(Interface(name: name, mac: item["mac"] as? String, mtu: item["mtu"] as? Int, sandbox: item["sandbox"] as? String))
+            interfaces.append(Interface(name: name, mac: item["mac"] as? String, mtu: item["mtu"] as? Int, sandbox: item["sandbox"] as? String,
+                                        socketPath: item["socketPath"] as? String, pciID: item["pciID"] as? String))
         }
         for item in object["ips"] as? [[String: Any]] ?? [] {
             guard let text = item["address"] as? String, let address = IPNetwork(text) else { throw bad("ip address \(item["address"] ?? "missing")") }
@@ -81,6 +84,8 @@ public struct CNIResult: Sendable, Hashable {
                 if let mac = item.mac { entry["mac"] = mac }
                 if let mtu = item.mtu, modern { entry["mtu"] = mtu }
                 if let sandbox = item.sandbox { entry["sandbox"] = sandbox }
+                if modern, let socketPath = item.socketPath { entry["socketPath"] = socketPath }
+                if modern, let pciID = item.pciID { entry["pciID"] = pciID }
                 return entry
             }
         }

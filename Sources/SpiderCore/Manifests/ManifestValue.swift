@@ -80,6 +80,11 @@ public enum ManifestValue: Sendable, Hashable, CustomStringConvertible {
 
     /// Every document of a YAML (or JSON, which is YAML) text; empty documents are skipped.
     public static func documents(yaml text: String) throws(ManifestError) -> [ManifestValue] {
+        // JSON (what the ledger writes, and what many users apply) needs no YAML parser.
+        if let first = text.utf8.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }),
+           first == UInt8(ascii: "{") || first == UInt8(ascii: "["), let value = JSONReader.parse(text) {
+            return value == .null ? [] : [value]
+        }
         do {
             var documents: [ManifestValue] = []
             var sequence = try Yams.compose_all(yaml: text)
