@@ -19,7 +19,7 @@ swift build -c release --static-swift-stdlib --scratch-path .build-static --prod
 spiderctl="$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/spiderctl"
 
 work=$(mktemp -d /tmp/bench-cni.XXXXXX)
-cleanup() { ip netns delete bcni-node 2>/dev/null || true; for i in $(seq 0 80); do ip netns delete "bcni-pod$i" 2>/dev/null || true; done; rm -rf "$work"; }
+cleanup() { ip netns list | awk '/^bcni-/ {print $1}' | xargs -r -n1 ip netns delete 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 bin="$work/bin"; mkdir -p "$bin"
 for p in macvlan host-local sbr; do ln -s "/usr/lib/cni/$p" "$bin/$p"; done
@@ -60,12 +60,14 @@ mac_host='{"cniVersion":"1.0.0","name":"m","type":"macvlan","master":"ens192","m
 : >"$work/chain-spider"; : >"$work/chain-host"
 for ((i = 0; i < chain_cycles; i++)); do
     for impl in spider host; do
-        pod="bcni-pod$((i % 40))"; ip netns add "$pod"
+        pod="bcni-pod$i$impl"; ip netns add "$pod"
         ip -n "$pod" link add eth0 type veth peer name "ve$i$impl" netns bcni-node
         ip -n "$pod" link set eth0 up; ip -n "$pod" link set lo up; ip -n bcni-node link set "ve$i$impl" up
-        ip -n "$pod" address add "10.233.64.$((i % 200 + 2))/32" dev eth0
+        # A fresh address per cycle and implementation: a deleted namespace's veth goes away asynchronously.
+        addr="10.233.$([ "$impl" = spider ] && echo 64 || echo 65).$((i % 200 + 2))"
+        ip -n "$pod" address add "$addr/32" dev eth0
         ip -n "$pod" route add 169.254.1.1 dev eth0 scope link; ip -n "$pod" route add default via 169.254.1.1 dev eth0
-        ip -n bcni-node route add "10.233.64.$((i % 200 + 2))" dev "ve$i$impl" scope link
+        ip -n bcni-node route add "$addr" dev "ve$i$impl" scope link
         start=${EPOCHREALTIME/./}
         if [ "$impl" = spider ]; then
             result=$(ip netns exec bcni-node bash -c "$(declare -f call); bin=$bin work=$work; call macvlan ADD k$i '$mac_spider' /var/run/netns/$pod net1; cat $work/out")
