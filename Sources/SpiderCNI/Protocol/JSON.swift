@@ -1,28 +1,10 @@
 import Foundation
+import SpiderCore
 
 /// Small JSON helpers over Foundation's parser (the CNI plugins run once per Pod: no heavier
 /// machinery at start-up).
 enum JSON {
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ text: String) -> String { ManifestValue.quoted(text) }
 
     /// Parses a JSON object; `nil` for anything else.
     static func object(_ data: Data) -> [String: Any]? {

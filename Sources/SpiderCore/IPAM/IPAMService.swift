@@ -154,17 +154,19 @@ public struct IPAMService<Store: Ledger>: Sendable {
     public func release(_ attachment: Attachment, sticky: AllocationRequest.StickyPolicy = .auto) throws(IPAMError) -> [AllocationRecord] {
         var released: [AllocationRecord] = []
         for record in try ledger.records(of: attachment) {
-            try ledger.withPoolLock(record.pool) { () throws(IPAMError) in
-                if IPAMService.shouldPark(record.owner, sticky) {
-                    var parked = record.owner
-                    parked.containerID = AllocationOwner.parkedContainerID
-                    if try ledger.transfer(record, to: parked) { released.append(record) }
-                } else if try ledger.release(record) {
-                    released.append(record)
-                }
-            }
+            if try giveBack(record, sticky) { released.append(record) }
         }
         return released
+    }
+
+    /// Releases one record, or parks it for a sticky Pod; `false` when it was no longer held.
+    func giveBack(_ record: AllocationRecord, _ sticky: AllocationRequest.StickyPolicy) throws(IPAMError) -> Bool {
+        try ledger.withPoolLock(record.pool) { () throws(IPAMError) -> Bool in
+            guard IPAMService.shouldPark(record.owner, sticky) else { return try ledger.release(record) }
+            var parked = record.owner
+            parked.containerID = AllocationOwner.parkedContainerID
+            return try ledger.transfer(record, to: parked)
+        }
     }
 
     static func shouldPark(_ owner: AllocationOwner, _ policy: AllocationRequest.StickyPolicy) -> Bool {
@@ -188,15 +190,7 @@ public struct IPAMService<Store: Ledger>: Sendable {
         defer { try? ledger.sweep() }
         for record in try ledger.allRecords() where record.owner.containerID != AllocationOwner.parkedContainerID
             && !valid.contains(record.owner.attachment) {
-            try ledger.withPoolLock(record.pool) { () throws(IPAMError) in
-                if IPAMService.shouldPark(record.owner, sticky) {
-                    var parked = record.owner
-                    parked.containerID = AllocationOwner.parkedContainerID
-                    if try ledger.transfer(record, to: parked) { released.append(record) }
-                } else if try ledger.release(record) {
-                    released.append(record)
-                }
-            }
+            if try giveBack(record, sticky) { released.append(record) }
         }
         return released
     }

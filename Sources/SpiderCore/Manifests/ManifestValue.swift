@@ -178,7 +178,8 @@ public enum ManifestValue: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    static func quoted(_ text: String) -> String {
+    /// `text` as a JSON string literal.
+    public static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
