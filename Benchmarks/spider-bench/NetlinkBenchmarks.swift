@@ -9,19 +9,13 @@ import SpiderNetlink
 /// executor (libmnl, in-process), beside the same 20 operations through `ip -batch` (one process
 /// to add, one to delete), in the same throwaway namespace. Needs root.
 enum NetlinkBenchmarks {
-    static func shell(_ arguments: [String], input: String? = nil) -> Int32 {
+    static func shell(_ arguments: [String]) -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        let pipe = Pipe()
-        if input != nil { process.standardInput = pipe }
         do { try process.run() } catch { return -1 }
-        if let input {
-            pipe.fileHandleForWriting.write(Data(input.utf8))
-            try? pipe.fileHandleForWriting.close()
-        }
         process.waitUntilExit()
         return process.terminationStatus
     }
@@ -96,8 +90,8 @@ enum NetlinkBenchmarks {
             }
         }
         let addFile = "/tmp/\(name)-add.batch", deleteFile = "/tmp/\(name)-del.batch"
-        FileManager.default.createFile(atPath: addFile, contents: Data((adds.joined(separator: "\n") + "\n").utf8))
-        FileManager.default.createFile(atPath: deleteFile, contents: Data((deletes.joined(separator: "\n") + "\n").utf8))
+        _ = FileManager.default.createFile(atPath: addFile, contents: Data((adds.joined(separator: "\n") + "\n").utf8))
+        _ = FileManager.default.createFile(atPath: deleteFile, contents: Data((deletes.joined(separator: "\n") + "\n").utf8))
         defer { unlink(addFile); unlink(deleteFile) }
         let peer = measure("ip -batch", budget: .seconds(2)) {
             Int(spawn(["ip", "-n", name, "-batch", addFile]) + spawn(["ip", "-n", name, "-batch", deleteFile]))

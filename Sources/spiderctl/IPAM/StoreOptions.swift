@@ -11,12 +11,6 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
-/// A one-line failure of a command.
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// Runs a SpiderCore call and turns its typed error into a one-line failure.
 func attempt<T>(_ body: () throws(IPAMError) -> T) throws -> T {
     do { return try body() } catch { throw CommandFailure(error.description) }

@@ -42,10 +42,10 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: scenario) else {
-            throw PlanCommandError("cannot read scenario file '\(scenario)'")
+            throw CommandFailure("cannot read scenario file '\(scenario)'")
         }
         let parsed: CoordinatorScenario
-        do { parsed = try CoordinatorScenario(json: data) } catch { throw PlanCommandError("\(scenario): \(error)") }
+        do { parsed = try CoordinatorScenario(json: data) } catch { throw CommandFailure("\(scenario): \(error)") }
         let run = ScenarioRun(parsed)
 
         if check {
@@ -63,7 +63,7 @@ struct PlanCommand: ParsableCommand {
             return
         }
         guard let plan = run.plan, let after = run.after else {
-            throw PlanCommandError(run.failure?.description ?? "the call was refused")
+            throw CommandFailure(run.failure?.description ?? "the call was refused")
         }
         switch output {
         case .ip: PlanPrinter.printCommands(plan, podNetns: podNetns)
@@ -73,7 +73,7 @@ struct PlanCommand: ParsableCommand {
     }
 
     func explainRoute(_ query: String, _ run: ScenarioRun) throws {
-        guard let plan = run.plan else { throw PlanCommandError(run.failure?.description ?? "the call was refused") }
+        guard let plan = run.plan else { throw CommandFailure(run.failure?.description ?? "the call was refused") }
         var words = query.split(separator: " ").map(String.init)
         var table: RouteTable?
         if let index = words.firstIndex(of: "table"), index + 1 < words.count {
@@ -81,7 +81,7 @@ struct PlanCommand: ParsableCommand {
             words.removeSubrange(index...(index + 1))
         }
         guard let first = words.first, words.count == 1 else {
-            throw PlanCommandError("'\(query)' is not a route destination (an address, a CIDR or `default`, then optionally `table N`)")
+            throw CommandFailure("'\(query)' is not a route destination (an address, a CIDR or `default`, then optionally `table N`)")
         }
         let destination: IPNetwork?
         if first == "default" {
@@ -89,7 +89,7 @@ struct PlanCommand: ParsableCommand {
         } else if let parsed = IPNetwork(hostOrCIDR: first) {
             destination = parsed.network
         } else {
-            throw PlanCommandError("'\(first)' is not a route destination (an address, a CIDR or `default`)")
+            throw CommandFailure("'\(first)' is not a route destination (an address, a CIDR or `default`)")
         }
         func selected(_ route: Route) -> Bool {
             (destination.map { route.destination == $0 } ?? route.isDefault) && (table == nil || route.table == table)
@@ -101,7 +101,7 @@ struct PlanCommand: ParsableCommand {
         guard !matches.isEmpty else {
             let before = run.scenario.before
             let existed = before.pod.routes.contains(where: selected) || before.node.routes.contains(where: selected)
-            throw PlanCommandError(existed ? "no operation creates '\(query)': it was there before the call" : "no operation creates '\(query)', and it was not there before")
+            throw CommandFailure(existed ? "no operation creates '\(query)': it was there before the call" : "no operation creates '\(query)', and it was not there before")
         }
         for (index, operation) in matches {
             Console.print("operation \(index + 1) [\(operation.namespace)]: \(operation.action.commandLine().joined(separator: " "))")
@@ -110,7 +110,3 @@ struct PlanCommand: ParsableCommand {
     }
 }
 
-struct PlanCommandError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

@@ -34,7 +34,7 @@ struct RangeSetOptions: ParsableArguments {
 
     func family() throws -> IPFamily? {
         guard let ipVersion else { return nil }
-        do { return try IPFamily(version: ipVersion) } catch { throw RangeCommandError(error.description) }
+        do { return try IPFamily(version: ipVersion) } catch { throw CommandFailure(error.description) }
     }
 
     func query(_ ranges: [String]) throws -> RangeQuery {
@@ -43,15 +43,10 @@ struct RangeSetOptions: ParsableArguments {
 
     func set(_ ranges: [String]) throws -> IPRangeSet {
         let query = try query(ranges)
-        do { return try query.set() } catch { throw RangeCommandError(error.description) }
+        do { return try query.set() } catch { throw CommandFailure(error.description) }
     }
 }
 
-/// A one-line failure of a range command.
-struct RangeCommandError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
 
 struct RangeMerge: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -119,9 +114,9 @@ struct RangeContains: ParsableCommand {
 
     func run() throws {
         let family = try options.family()
-        guard let address = IPAddress(ip) else { throw RangeCommandError(AddressError.invalidAddress(ip).description) }
+        guard let address = IPAddress(ip) else { throw CommandFailure(AddressError.invalidAddress(ip).description) }
         if let family, address.family != family {
-            throw RangeCommandError(AddressError.wrongFamily(ip, expected: family).description)
+            throw CommandFailure(AddressError.wrongFamily(ip, expected: family).description)
         }
         let set = try options.set(ranges)
         Console.print(set.contains(address) ? "true" : "false")
@@ -147,11 +142,11 @@ struct RangeNth: ParsableCommand {
 
     func run() throws {
         guard let index = AddressCount(n) else {
-            throw RangeCommandError("invalid position '\(n)': expected a non-negative decimal integer")
+            throw CommandFailure("invalid position '\(n)': expected a non-negative decimal integer")
         }
         let set = try options.set(ranges)
         guard let address = set.address(at: index) else {
-            throw RangeCommandError("position \(n) is out of range: the set has \(set.count) addresses")
+            throw CommandFailure("position \(n) is out of range: the set has \(set.count) addresses")
         }
         switch options.output {
         case .text: Console.print(address.description)
