@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "SpiderCore", targets: ["SpiderCore"]),
         .library(name: "SpiderNetlink", targets: ["SpiderNetlink"]),
+        .library(name: "SpiderEtcd", targets: ["SpiderEtcd"]),
         .library(name: "SpiderCNI", targets: ["SpiderCNI"]),
         .executable(name: "spiderctl", targets: ["spiderctl"]),
     ],
@@ -14,6 +15,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // The etcd ledger's HTTP client (etcd's JSON gateway); swift-nio and swift-nio-ssl come
+        // with it and are named only for their types.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Pure Swift: addresses, ranges, pools, allocation, planning. No C, no root.
@@ -39,24 +45,35 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The etcd v3 ledger: networking stays out of SpiderCore.
+        .target(
+            name: "SpiderEtcd",
+            dependencies: [
+                "SpiderCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "SpiderCNI",
             dependencies: [
-                "SpiderCore", "SpiderNetlink",
+                "SpiderCore", "SpiderNetlink", "SpiderEtcd",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "spiderctl",
             dependencies: [
-                "SpiderCore", "SpiderNetlink", "SpiderCNI",
+                "SpiderCore", "SpiderNetlink", "SpiderEtcd", "SpiderCNI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "spider-bench",
-            dependencies: ["SpiderCore", "SpiderNetlink"],
+            dependencies: ["SpiderCore", "SpiderNetlink", "SpiderEtcd"],
             path: "Benchmarks/spider-bench"
         ),
         .testTarget(
@@ -66,6 +83,10 @@ let package = Package(
         .testTarget(
             name: "SpiderNetlinkTests",
             dependencies: ["SpiderNetlink"]
+        ),
+        .testTarget(
+            name: "SpiderEtcdTests",
+            dependencies: ["SpiderEtcd"]
         ),
         .testTarget(
             name: "spiderctlTests",

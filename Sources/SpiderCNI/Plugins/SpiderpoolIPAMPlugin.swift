@@ -1,11 +1,13 @@
 import Foundation
 import SpiderCore
+import SpiderEtcd
 
-/// The `spiderpool` IPAM plugin: addresses from SpiderIPPools in the embedded ledger.
+/// The `spiderpool` IPAM plugin: addresses from SpiderIPPools in the embedded ledger or in etcd.
 ///
 /// IPAM keys (in `ipam`, or at the top when called directly): `default_ipv4_ippool`,
 /// `default_ipv6_ippool` (pool names, wildcards allowed), `clean_gateway`, `store` (the ledger
-/// directory, default `/var/lib/spiderpool`), `sticky` (`auto`/`always`/`never`),
+/// directory, default `/var/lib/spiderpool`, or `etcd://HOST:PORT[,HOST:PORT][/PREFIX]` with
+/// `etcd_ca_cert_file`, `etcd_cert_file`, `etcd_key_file` for TLS), `sticky` (`auto`/`always`/`never`),
 /// `enable_ipv4`/`enable_ipv6`. Per-Pod choices come through the config's `args`
 /// (`ipam.spidernet.io/ippool`, `ipam.spidernet.io/ippools`, `ipam.spidernet.io/default-ipv4-ippool`,
 /// `…-ipv6-ippool`, the same JSON values as Spiderpool's annotations); fixed addresses through the
@@ -15,12 +17,27 @@ public struct SpiderpoolIPAMPlugin: CNIPlugin {
 
     func ipam(_ call: CNIInvocation) -> [String: Any] { call.config["ipam"] as? [String: Any] ?? call.config }
 
-    func service(_ call: CNIInvocation) throws(CNIError) -> IPAMService<EmbeddedLedger> {
-        let store = ipam(call)["store"] as? String ?? EmbeddedLedger.defaultRoot
-        if store.contains("://") {
-            throw CNIError(code: CNIError.invalidConfig, "unsupported store", details: "'\(store)': only a directory path is supported by this build")
+    func service(_ call: CNIInvocation) throws(CNIError) -> IPAMService<AnyLedger> {
+        let ipam = ipam(call)
+        func text(_ key: String) throws(CNIError) -> String? {
+            guard let value = ipam[key] else { return nil }
+            guard let string = value as? String else { throw CNIError(code: CNIError.decodingFailure, "\(key) must be a string") }
+            return string
         }
-        do { return IPAMService(ledger: try EmbeddedLedger(root: store)) } catch { throw SpiderpoolIPAMPlugin.cni(error) }
+        let store = try text("store") ?? EmbeddedLedger.defaultRoot
+        if store.contains("://") && !EtcdStore.isEtcd(store) {
+            throw CNIError(code: CNIError.invalidConfig, "unsupported store", details: "'\(store)': a directory path or etcd://HOST:PORT[,HOST:PORT][/PREFIX]")
+        }
+        let tls = EtcdStore.TLS(caFile: try text("etcd_ca_cert_file"), certFile: try text("etcd_cert_file"), keyFile: try text("etcd_key_file"))
+        do { return IPAMService(ledger: try AnyLedger.open(store, tls: tls)) } catch { throw SpiderpoolIPAMPlugin.cni(error) }
+    }
+
+    /// The node this call runs on: `SPIDERPOOL_NODE_NAME` (set from the Pod spec's
+    /// `spec.nodeName` in a DaemonSet) or the host name. Records carry it, and GC on a shared
+    /// ledger touches only its own node's records.
+    public static var nodeName: String {
+        let name = ProcessInfo.processInfo.environment["SPIDERPOOL_NODE_NAME"] ?? ""
+        return name.isEmpty ? ProcessInfo.processInfo.hostName : name
     }
 
     static func cni(_ error: IPAMError) -> CNIError { CNIError(code: error.code, error.description) }
@@ -38,7 +55,7 @@ public struct SpiderpoolIPAMPlugin: CNIPlugin {
         request.podNamespace = args["K8S_POD_NAMESPACE"] ?? ""
         request.podName = args["K8S_POD_NAME"] ?? ""
         request.podUID = args["K8S_POD_UID"] ?? ""
-        request.nodeName = ProcessInfo.processInfo.hostName
+        request.nodeName = SpiderpoolIPAMPlugin.nodeName
         func names(_ value: Any?, _ key: String) throws(CNIError) -> [String] {
             guard let value else { return [] }
             if let list = value as? [String] { return list }
@@ -145,7 +162,8 @@ public struct SpiderpoolIPAMPlugin: CNIPlugin {
             }
             valid.insert(attachment)
         }
-        do { try service.collectGarbage(valid: valid) } catch { throw SpiderpoolIPAMPlugin.cni(error) }
+        let node = service.ledger.isShared ? SpiderpoolIPAMPlugin.nodeName : nil
+        do { try service.collectGarbage(valid: valid, node: node) } catch { throw SpiderpoolIPAMPlugin.cni(error) }
     }
 
     public func status(_ call: CNIInvocation) throws(CNIError) {

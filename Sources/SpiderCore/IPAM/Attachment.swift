@@ -1,3 +1,5 @@
+import Foundation
+
 /// One CNI attachment: a container's interface. Allocations belong to attachments; ADD is
 /// idempotent per attachment and DEL releases what the attachment holds.
 public struct Attachment: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
@@ -79,5 +81,26 @@ public struct AllocationRecord: Sendable, Hashable {
         self.pool = pool
         self.address = address
         self.owner = owner
+    }
+
+    /// The record as ledgers store it: one line of JSON with the pool, the address and every
+    /// owner field.
+    public var ledgerText: String {
+        let value = ManifestValue.object([
+            ("pool", .string(pool)), ("ip", .string(address.description)),
+            ("containerID", .string(owner.containerID)), ("interface", .string(owner.interface)),
+            ("podNamespace", .string(owner.podNamespace)), ("podName", .string(owner.podName)),
+            ("podUID", .string(owner.podUID)), ("node", .string(owner.node)),
+        ])
+        return value.json() + "\n"
+    }
+
+    /// The owner in a stored record's text. A record damaged some other way still holds its
+    /// address, for an unknown owner that no attachment matches, so GC reclaims it.
+    public static func owner(ledgerText text: String) -> AllocationOwner {
+        guard let owner = try? JSONDecoder().decode(AllocationOwner.self, from: Data(text.utf8)) else {
+            return AllocationOwner(attachment: Attachment(unchecked: AllocationOwner.unknownContainerID, "unknown"))
+        }
+        return owner
     }
 }

@@ -148,7 +148,7 @@ public struct EmbeddedLedger: Ledger {
     public func reserve(_ record: AllocationRecord) throws(IPAMError) -> Bool {
         try EmbeddedLedger.checkName(record.pool)
         try EmbeddedLedger.makeDirectory(root + "/records/" + record.pool)
-        let temporary = try writeTemporary(EmbeddedLedger.encode(record))
+        let temporary = try writeTemporary(record.ledgerText)
         defer { unlink(temporary) }
         try makeOwnerDirectory(record.owner.attachment)
         let index = ownerPath(record)
@@ -181,7 +181,7 @@ public struct EmbeddedLedger: Ledger {
         let path = recordPath(record.pool, record.address)
         guard let current = try readOwner(path), current.attachment == record.owner.attachment else { return false }
         let moved = AllocationRecord(pool: record.pool, address: record.address, owner: owner)
-        let temporary = try writeTemporary(EmbeddedLedger.encode(moved))
+        let temporary = try writeTemporary(moved.ledgerText)
         defer { unlink(temporary) }
         try makeOwnerDirectory(owner.attachment)
         let index = ownerPath(moved)
@@ -252,26 +252,10 @@ public struct EmbeddedLedger: Ledger {
         guard ResourceName.isDNSSubdomain(name) else { throw .invalidPoolName(name) }
     }
 
-    static func encode(_ record: AllocationRecord) -> String {
-        let owner = record.owner
-        let value = ManifestValue.object([
-            ("pool", .string(record.pool)), ("ip", .string(record.address.description)),
-            ("containerID", .string(owner.containerID)), ("interface", .string(owner.interface)),
-            ("podNamespace", .string(owner.podNamespace)), ("podName", .string(owner.podName)),
-            ("podUID", .string(owner.podUID)), ("node", .string(owner.node)),
-        ])
-        return value.json() + "\n"
-    }
-
     func readOwner(_ path: String) throws(IPAMError) -> AllocationOwner? {
         guard let text = try? readText(path) else { return nil }
-        // Records are written whole (temp file + link), so a kill cannot leave one half-written;
-        // a record damaged some other way still holds its address, for an unknown owner that
-        // no attachment matches, so GC reclaims it.
-        guard let owner = try? JSONDecoder().decode(AllocationOwner.self, from: Data(text.utf8)) else {
-            return AllocationOwner(attachment: Attachment(unchecked: AllocationOwner.unknownContainerID, "unknown"))
-        }
-        return owner
+        // Records are written whole (temp file + link), so a kill cannot leave one half-written.
+        return AllocationRecord.owner(ledgerText: text)
     }
 
     func list(_ directory: String) throws(IPAMError) -> [String] {

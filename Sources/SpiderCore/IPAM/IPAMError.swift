@@ -24,6 +24,8 @@ public enum IPAMError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidPoolChoice(String)
     /// The pool cannot be deleted while it holds allocations.
     case poolInUse(String, allocated: Int)
+    /// The `store` setting is malformed (a bad `etcd://` address or TLS file).
+    case invalidStore(String)
     /// The store failed (I/O, permissions, a corrupt file).
     case store(String)
     /// The store is busy or unreachable; the caller may retry.
@@ -36,7 +38,7 @@ public enum IPAMError: Error, Sendable, Hashable, CustomStringConvertible {
     public var code: Int {
         switch self {
         case .invalidContainerID, .invalidInterfaceName: 4
-        case .invalidPoolName, .invalidPoolChoice, .manifest, .duplicatePool: 7
+        case .invalidPoolName, .invalidPoolChoice, .manifest, .duplicatePool, .invalidStore: 7
         case .storeUnavailable: 11
         case .noPoolSelected, .poolNotFound, .allPoolsFilteredOut: 100
         case .poolsExhausted: 101
@@ -71,6 +73,7 @@ public enum IPAMError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidPoolChoice(let reason): "wrong input, invalid pool selection: \(reason)"
         case .poolInUse(let name, let allocated):
             "cannot delete IPPool \(name) with allocated IPs(\(allocated)); release them first or use --force"
+        case .invalidStore(let reason): "invalid store setting: \(reason)"
         case .store(let reason): "store error: \(reason)"
         case .storeUnavailable(let reason): "store unavailable, try again later: \(reason)"
         case .manifest(let error): error.description

@@ -59,7 +59,7 @@ public struct IPAMService<Store: Ledger>: Sendable {
         var racesLost = false
         for name in candidates {
             guard let pool = pools[name], let space = try? PoolAddressSpace(subnet: pool.subnet, ips: pool.ips, excludeIPs: pool.excludeIPs) else { continue }
-            attempts: for _ in 0..<maxAttempts {
+            attempts: for attempt in 0..<maxAttempts {
                 let outcome = try ledger.withPoolLock(name) { () throws(IPAMError) -> Taken?? in
                     // The pool may have been deleted since the list was read.
                     guard try ledger.hasPool(named: name) else { return .some(nil) }
@@ -73,8 +73,11 @@ public struct IPAMService<Store: Ledger>: Sendable {
                         let mine = AllocationRecord(pool: name, address: previous.address, owner: request.owner)
                         return try ledger.transfer(previous, to: request.owner) ? Taken(record: mine, previousOwner: previous.owner) : nil
                     }
+                    // After a lost race, spread over the lowest free addresses so that allocators
+                    // on other nodes stop colliding on the same one.
+                    let spread = attempt == 0 ? 1 : min(1 << attempt, 64)
                     guard let address = AddressChooser.choose(space: space, records: records, reserved: reserved,
-                                                              cursor: nil, request: request) else { return .some(nil) }
+                                                              cursor: nil, request: request, spread: spread) else { return .some(nil) }
                     if let evicted = records.first(where: { $0.address == address }) {
                         // The pool is otherwise full: a parked address of another Pod is reused.
                         guard try ledger.release(evicted) else { return nil }
@@ -88,6 +91,7 @@ public struct IPAMService<Store: Ledger>: Sendable {
                 case .some(.none): break attempts  // this pool is full: next pool
                 case .none:
                     racesLost = true
+                    if ledger.hasOptimisticWrites { RetryBackoff.pause(after: attempt) }
                     continue attempts               // lost a race: try again
                 }
             }
@@ -183,13 +187,16 @@ public struct IPAMService<Store: Ledger>: Sendable {
     }
 
     /// Releases every record whose attachment is not in `valid` (the CNI GC verb's
-    /// `cni.dev/valid-attachments`); parked sticky records stay. Returns what was released.
+    /// `cni.dev/valid-attachments`); parked sticky records stay. With `node`, only records
+    /// allocated on that node are candidates: on a ledger shared by several nodes, the runtime
+    /// of one node knows only its own attachments. Returns what was released.
     @discardableResult
-    public func collectGarbage(valid: Set<Attachment>, sticky: AllocationRequest.StickyPolicy = .auto) throws(IPAMError) -> [AllocationRecord] {
+    public func collectGarbage(valid: Set<Attachment>, sticky: AllocationRequest.StickyPolicy = .auto,
+                               node: String? = nil) throws(IPAMError) -> [AllocationRecord] {
         var released: [AllocationRecord] = []
         defer { try? ledger.sweep() }
         for record in try ledger.allRecords() where record.owner.containerID != AllocationOwner.parkedContainerID
-            && !valid.contains(record.owner.attachment) {
+            && !valid.contains(record.owner.attachment) && (node == nil || record.owner.node == node) {
             if try giveBack(record, sticky) { released.append(record) }
         }
         return released
@@ -214,11 +221,14 @@ public enum AddressChooser {
 
     /// The lowest free address of the pool that is not parked for another Pod; a parked
     /// address only when nothing else is free.
+    /// With `spread` above 1, one of the lowest `spread` such addresses at random (after a
+    /// lost compare-and-swap race).
     public static func choose(space: PoolAddressSpace, records: [AllocationRecord], reserved: IPRangeSet, cursor: IPAddress?,
-                              request: AllocationRequest) -> IPAddress? {
+                              request: AllocationRequest, spread: Int = 1) -> IPAddress? {
         let held = IPRangeSet(addresses: records.filter { $0.owner.containerID != AllocationOwner.parkedContainerID }.map(\.address))
         let parked = IPRangeSet(addresses: records.filter { $0.owner.containerID == AllocationOwner.parkedContainerID }.map(\.address))
         let available = space.effective.subtracting(reserved).subtracting(held)
+        if spread > 1, let pick = available.lowestAddresses(notIn: parked, limit: spread).randomElement() { return pick }
         return available.lowestAddress(notIn: parked) ?? available.first
     }
 }

@@ -43,6 +43,18 @@ public protocol Ledger: Sendable {
     /// Runs `body` while no other allocator of this ledger changes `pool` (a no-op for ledgers
     /// whose writes are compare-and-swap transactions).
     func withPoolLock<T>(_ pool: String, _ body: () throws(IPAMError) -> T) throws(IPAMError) -> T
+
+    /// Runs `body` while no other writer changes the set of pools and reserved IPs (pool
+    /// management's validate-then-store); never taken by allocation.
+    func withStoreLock<T>(_ body: () throws(IPAMError) -> T) throws(IPAMError) -> T
+
+    /// Whether several nodes share this ledger: GC then touches only the records of its own
+    /// node.
+    var isShared: Bool { get }
+
+    /// Whether a lost compare-and-swap race is possible (allocation then backs off with
+    /// jitter and spreads its next choice).
+    var hasOptimisticWrites: Bool { get }
 }
 
 extension Ledger {
@@ -51,4 +63,10 @@ extension Ledger {
     public func hasPool(named name: String) throws(IPAMError) -> Bool {
         try pools().contains { $0.name == name }
     }
+
+    public func withStoreLock<T>(_ body: () throws(IPAMError) -> T) throws(IPAMError) -> T { try body() }
+
+    public var isShared: Bool { false }
+
+    public var hasOptimisticWrites: Bool { false }
 }

@@ -80,7 +80,6 @@ extension IPAMService {
     }
 
     func withStoreLock<T>(_ body: () throws(IPAMError) -> T) throws(IPAMError) -> T {
-        if let embedded = ledger as? EmbeddedLedger { return try embedded.withStoreLock(body) }
-        return try body()
+        try ledger.withStoreLock(body)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpiderCNI
 import SpiderCore
 
 /// `spiderctl ip`: allocate, release and list addresses by hand.
@@ -34,6 +35,8 @@ struct IPAllocate: ParsableCommand {
     @Option(help: ArgumentHelp("The Pod, as NAMESPACE/NAME.", valueName: "NS/NAME")) var pod: String?
     @Option(name: .customLong("pod-uid"), help: "The Pod's UID.") var podUID: String?
     @Option(help: "Ask for this exact address.") var ip: String?
+    @Option(help: ArgumentHelp("The node recorded as the holder's (default: $SPIDERPOOL_NODE_NAME or the host name).", valueName: "NAME"))
+    var node: String?
 
     func run() throws {
         let service = try store.service()
@@ -46,6 +49,7 @@ struct IPAllocate: ParsableCommand {
             request.podName = String(parts[1])
         }
         request.podUID = podUID ?? ""
+        request.nodeName = node ?? SpiderpoolIPAMPlugin.nodeName
         let pools = try attempt { () throws(IPAMError) in try service.ledger.pools() }.map(IPPoolWebhook.defaulted)
         guard let chosen = pools.first(where: { $0.name == pool }) else { throw CommandFailure("IPPool \(pool) not found") }
         request.podPools = chosen.ipVersion == 6 ? PoolChoice(ipv6: [pool]) : PoolChoice(ipv4: [pool])
@@ -134,7 +138,7 @@ struct IPList: ParsableCommand {
     }
 
     /// `address/prefix` with the pool's prefix length.
-    static func cidr(_ record: AllocationRecord, _ service: IPAMService<EmbeddedLedger>) -> String {
+    static func cidr(_ record: AllocationRecord, _ service: IPAMService<AnyLedger>) -> String {
         let prefix = (try? service.ledger.pools().first { $0.name == record.pool }).flatMap { $0.flatMap { IPNetwork($0.subnet)?.prefixLength } }
         return prefix.map { "\(record.address)/\($0)" } ?? record.address.description
     }
@@ -155,6 +159,10 @@ struct GCCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @Option(name: .customLong("valid-attachments"), help: ArgumentHelp("The JSON file.", valueName: "FILE")) var validAttachments: String
+    @Option(help: ArgumentHelp("Only records allocated on this node (default on etcd: $SPIDERPOOL_NODE_NAME or the host name).", valueName: "NAME"))
+    var node: String?
+    @Flag(name: .customLong("all-nodes"), help: "On etcd: records of every node (the list must then hold every node's attachments).")
+    var allNodes = false
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: validAttachments) else { throw CommandFailure("cannot read '\(validAttachments)'") }
@@ -171,7 +179,9 @@ struct GCCommand: ParsableCommand {
             valid.insert(try attempt { () throws(IPAMError) in try Attachment(containerID: id, interface: ifname) })
         }
         let service = try store.service()
-        let released = try attempt { () throws(IPAMError) in try service.collectGarbage(valid: valid) }
+        if allNodes && node != nil { throw CommandFailure("--node and --all-nodes exclude each other") }
+        let scope = allNodes ? nil : node ?? (service.ledger.isShared ? SpiderpoolIPAMPlugin.nodeName : nil)
+        let released = try attempt { () throws(IPAMError) in try service.collectGarbage(valid: valid, node: scope) }
         for record in released {
             Console.print("released \(record.address) (pool \(record.pool)) from \(record.owner.attachment)\(record.owner.pod.isEmpty ? "" : " pod \(record.owner.pod)")")
         }

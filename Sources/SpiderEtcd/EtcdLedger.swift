@@ -1,0 +1,357 @@
+import SpiderCore
+
+/// A ledger in etcd v3, shared by every node that names the same store.
+///
+/// Keys under the store's prefix `P`:
+///
+/// ```
+/// P/pools/NAME                       SpiderIPPool manifest (JSON)
+/// P/reserved/NAME                    SpiderReservedIP manifest (JSON)
+/// P/records/POOL/IP                  one key per allocated address: its owner (JSON)
+/// P/owners/CONTAINERID/IFNAME/POOL@IP   empty: what an attachment holds
+/// P/cursors/POOL                     the last reserved address
+/// P/locks/store                      pool management's lock (on a lease)
+/// ```
+///
+/// There is no allocation lock. Every change is one transaction that holds only in the state
+/// it read: a reservation creates the record and its owner index entry only if the address
+/// key does not exist, the pool does, and the attachment holds nothing else in that pool; a
+/// release or a transfer rewrites the record only if its revision is the one read (so it is
+/// still the same attachment's). The record and its index entry always change together, so a
+/// client killed at any instant leaves either both or neither.
+public struct EtcdLedger: Ledger {
+    public let client: EtcdClient
+    /// How many times a release or transfer rereads a record that changed under it.
+    public var maxAttempts = 8
+    /// How long the pool management lock lives if its holder dies.
+    public var storeLockTTL = 15
+
+    public init(client: EtcdClient) { self.client = client }
+
+    /// A ledger over a new client for `store`.
+    public init(store: EtcdStore) throws(IPAMError) {
+        do { client = try EtcdClient(store: store) } catch { throw EtcdLedger.ipamError(error) }
+    }
+
+    public var store: EtcdStore { client.store }
+    public var isShared: Bool { true }
+    public var hasOptimisticWrites: Bool { true }
+
+    // MARK: Keys
+
+    var prefix: String { store.prefix }
+    func poolKey(_ name: String) -> String { "\(prefix)/pools/\(name)" }
+    func reservedKey(_ name: String) -> String { "\(prefix)/reserved/\(name)" }
+    func recordPrefix(_ pool: String) -> String { "\(prefix)/records/\(pool)/" }
+    func recordKey(_ pool: String, _ address: IPAddress) -> String { recordPrefix(pool) + address.description }
+    func ownerPrefix(_ attachment: Attachment) -> String { "\(prefix)/owners/\(attachment.containerID)/\(attachment.interface)/" }
+    func ownerKey(_ owner: AllocationOwner, _ pool: String, _ address: IPAddress) -> String {
+        ownerPrefix(owner.attachment) + "\(pool)@\(address)"
+    }
+    func cursorKey(_ pool: String) -> String { "\(prefix)/cursors/\(pool)" }
+    var storeLockKey: String { "\(prefix)/locks/store" }
+
+    // MARK: Pools and reserved IPs
+
+    public func pools() throws(IPAMError) -> [SpiderIPPool] {
+        try run { () throws(EtcdError) in try client.range(prefix: "\(prefix)/pools/") }.map { kv throws(IPAMError) in
+            do {
+                guard let document = try ManifestValue.documents(yaml: kv.value).first else { throw ManifestError.malformed("empty") }
+                return try SpiderIPPool(document: document)
+            } catch {
+                throw .store("pool \(kv.key) in etcd is unreadable: \(error)")
+            }
+        }
+    }
+
+    public func hasPool(named name: String) throws(IPAMError) -> Bool {
+        try EtcdLedger.checkName(name)
+        return try run { () throws(EtcdError) in try client.get(poolKey(name)) } != nil
+    }
+
+    public func putPool(_ pool: SpiderIPPool) throws(IPAMError) {
+        try EtcdLedger.checkName(pool.name)
+        try run { () throws(EtcdError) in try client.put(poolKey(pool.name), pool.manifest.json()) }
+    }
+
+    /// Deletes the pool first (so that no reservation can succeed in it any more), then its
+    /// records with their index entries, in transactions below etcd's operation limit.
+    public func deletePool(named name: String) throws(IPAMError) {
+        try EtcdLedger.checkName(name)
+        try run { () throws(EtcdError) in
+            _ = try client.txn([], success: [.delete(key: poolKey(name)), .delete(key: cursorKey(name))])
+        }
+        for _ in 0..<1_000 {
+            let held = try records(pool: name, revisions: true)
+            if held.isEmpty { return }
+            for chunk in stride(from: 0, to: held.count, by: 50).map({ held[$0..<min($0 + 50, held.count)] }) {
+                let compares = chunk.map { EtcdCompare.unchanged(recordKey(name, $0.record.address), since: $0.revision) }
+                let deletes = chunk.flatMap { item -> [EtcdOperation] in
+                    [.delete(key: recordKey(name, item.record.address)), .delete(key: ownerKey(item.record.owner, name, item.record.address))]
+                }
+                _ = try run { () throws(EtcdError) in try client.txn(compares, success: deletes) }
+            }
+        }
+        throw .storeUnavailable("records of pool \(name) kept changing while it was deleted")
+    }
+
+    public func reservedIPs() throws(IPAMError) -> [SpiderReservedIP] {
+        try run { () throws(EtcdError) in try client.range(prefix: "\(prefix)/reserved/") }.map { kv throws(IPAMError) in
+            do {
+                guard let document = try ManifestValue.documents(yaml: kv.value).first else { throw ManifestError.malformed("empty") }
+                return try SpiderReservedIP(document: document)
+            } catch {
+                throw .store("reserved IP \(kv.key) in etcd is unreadable: \(error)")
+            }
+        }
+    }
+
+    public func putReservedIP(_ reserved: SpiderReservedIP) throws(IPAMError) {
+        try EtcdLedger.checkName(reserved.name)
+        try run { () throws(EtcdError) in try client.put(reservedKey(reserved.name), reserved.manifest.json()) }
+    }
+
+    public func deleteReservedIP(named name: String) throws(IPAMError) {
+        try EtcdLedger.checkName(name)
+        try run { () throws(EtcdError) in _ = try client.txn([], success: [.delete(key: reservedKey(name))]) }
+    }
+
+    // MARK: Records
+
+    /// A record with the revision it was read at.
+    struct Versioned {
+        var record: AllocationRecord
+        var revision: Int64
+    }
+
+    func decode(_ kv: EtcdKeyValue, pool: String) -> Versioned? {
+        let keyPrefix = recordPrefix(pool)
+        guard kv.key.hasPrefix(keyPrefix), let address = IPAddress(String(kv.key.dropFirst(keyPrefix.count))) else { return nil }
+        let owner = AllocationRecord.owner(ledgerText: kv.value)
+        return Versioned(record: AllocationRecord(pool: pool, address: address, owner: owner), revision: kv.modRevision)
+    }
+
+    func records(pool: String, revisions: Bool) throws(IPAMError) -> [Versioned] {
+        try EtcdLedger.checkName(pool)
+        let values = try run { () throws(EtcdError) in try client.range(prefix: recordPrefix(pool)) }
+        return values.compactMap { decode($0, pool: pool) }.sorted { $0.record.address < $1.record.address }
+    }
+
+    public func records(pool: String) throws(IPAMError) -> [AllocationRecord] {
+        try records(pool: pool, revisions: true).map(\.record)
+    }
+
+    public func records(of attachment: Attachment) throws(IPAMError) -> [AllocationRecord] {
+        let entries = try run { () throws(EtcdError) in try client.range(prefix: ownerPrefix(attachment), keysOnly: true) }
+        let held = entries.compactMap { entry -> (pool: String, address: IPAddress)? in
+            let name = entry.key.dropFirst(ownerPrefix(attachment).count)
+            guard let at = name.lastIndex(of: "@"), let address = IPAddress(String(name[name.index(after: at)...])) else { return nil }
+            return (String(name[..<at]), address)
+        }
+        guard !held.isEmpty else { return [] }
+        // One read-only transaction: every record at the same revision.
+        let answer = try run { () throws(EtcdError) in
+            try client.txn([], success: held.map { .range(key: recordKey($0.pool, $0.address)) })
+        }
+        var result: [AllocationRecord] = []
+        for (item, response) in zip(held, answer.responses) {
+            guard let kv = response.keyValues.first, let versioned = decode(kv, pool: item.pool),
+                  versioned.record.owner.attachment == attachment else { continue }
+            result.append(versioned.record)
+        }
+        return result.sorted { ($0.address.family, $0.pool, $0.address) < ($1.address.family, $1.pool, $1.address) }
+    }
+
+    public func allRecords() throws(IPAMError) -> [AllocationRecord] {
+        let values = try run { () throws(EtcdError) in try client.range(prefix: "\(prefix)/records/") }
+        return values.compactMap { kv -> AllocationRecord? in
+            let path = kv.key.dropFirst("\(prefix)/records/".count)
+            guard let slash = path.firstIndex(of: "/") else { return nil }
+            return decode(kv, pool: String(path[..<slash]))?.record
+        }
+    }
+
+    public func reserve(_ record: AllocationRecord) throws(IPAMError) -> Bool {
+        try EtcdLedger.checkName(record.pool)
+        var compares: [EtcdCompare] = [.absent(recordKey(record.pool, record.address)), .present(poolKey(record.pool))]
+        if !record.owner.isParked {
+            // One address per attachment and pool, even when two ADDs of it race on two nodes.
+            compares.append(.noKey(withPrefix: ownerPrefix(record.owner.attachment) + record.pool + "@"))
+        }
+        let success: [EtcdOperation] = [
+            .put(key: recordKey(record.pool, record.address), value: record.ledgerText),
+            .put(key: ownerKey(record.owner, record.pool, record.address), value: ""),
+        ]
+        return try run { () throws(EtcdError) in try client.txn(compares, success: success) }.succeeded
+    }
+
+    public func release(_ record: AllocationRecord) throws(IPAMError) -> Bool {
+        try EtcdLedger.checkName(record.pool)
+        let key = recordKey(record.pool, record.address)
+        for _ in 0..<maxAttempts {
+            guard let kv = try run({ () throws(EtcdError) in try client.get(key) }), let current = decode(kv, pool: record.pool),
+                  current.record.owner.attachment == record.owner.attachment else { return false }
+            let operations: [EtcdOperation] = [.delete(key: key), .delete(key: ownerKey(current.record.owner, record.pool, record.address))]
+            if try run({ () throws(EtcdError) in try client.txn([.unchanged(key, since: kv.modRevision)], success: operations) }).succeeded {
+                return true
+            }
+        }
+        throw .storeUnavailable("the record of \(record.address) in pool \(record.pool) kept changing; try again")
+    }
+
+    public func transfer(_ record: AllocationRecord, to owner: AllocationOwner) throws(IPAMError) -> Bool {
+        try EtcdLedger.checkName(record.pool)
+        let key = recordKey(record.pool, record.address)
+        let moved = AllocationRecord(pool: record.pool, address: record.address, owner: owner)
+        for _ in 0..<maxAttempts {
+            guard let kv = try run({ () throws(EtcdError) in try client.get(key) }), let current = decode(kv, pool: record.pool),
+                  current.record.owner.attachment == record.owner.attachment else { return false }
+            let oldIndex = ownerKey(current.record.owner, record.pool, record.address)
+            let newIndex = ownerKey(owner, record.pool, record.address)
+            var compares: [EtcdCompare] = [.unchanged(key, since: kv.modRevision)]
+            var operations: [EtcdOperation] = [.put(key: key, value: moved.ledgerText), .put(key: newIndex, value: "")]
+            if oldIndex != newIndex {
+                operations.append(.delete(key: oldIndex))
+                if !owner.isParked { compares.append(.noKey(withPrefix: ownerPrefix(owner.attachment) + record.pool + "@")) }
+            }
+            let answer = try run { () throws(EtcdError) in try client.txn(compares, success: operations, failure: [.range(key: key)]) }
+            if answer.succeeded { return true }
+            // Only a change of the record itself is worth another look.
+            if answer.responses.first?.keyValues.first?.modRevision == kv.modRevision { return false }
+        }
+        throw .storeUnavailable("the record of \(record.address) in pool \(record.pool) kept changing; try again")
+    }
+
+    public func cursor(pool: String) throws(IPAMError) -> IPAddress? {
+        try EtcdLedger.checkName(pool)
+        return try run { () throws(EtcdError) in try client.get(cursorKey(pool)) }.flatMap { IPAddress($0.value) }
+    }
+
+    public func setCursor(pool: String, _ address: IPAddress) throws(IPAMError) {
+        try EtcdLedger.checkName(pool)
+        try run { () throws(EtcdError) in try client.put(cursorKey(pool), address.description) }
+    }
+
+    // MARK: Consistency
+
+    /// What does not fit the ledger's invariants: index entries without their record, records
+    /// without their index entry, keys that do not parse. Empty when the ledger is sound.
+    public func audit() throws(IPAMError) -> [String] {
+        let (records, entries) = try snapshot()
+        var problems: [String] = []
+        var indexed = Set<String>()
+        for entry in entries {
+            guard let target = indexTarget(entry) else {
+                problems.append("owner index key \(entry) does not parse")
+                continue
+            }
+            indexed.insert(entry)
+            guard let record = records[target.recordKey] else {
+                problems.append("owner index \(entry) names \(target.recordKey), which does not exist")
+                continue
+            }
+            if !EtcdLedger.holds(record, target) {
+                problems.append("owner index \(entry) names \(target.recordKey), which belongs to \(record.owner.attachment)")
+            }
+        }
+        for (key, record) in records.sorted(by: { $0.key < $1.key }) where !indexed.contains(ownerKey(record.owner, record.pool, record.address)) {
+            problems.append("record \(key) of \(record.owner.attachment) has no owner index entry")
+        }
+        return problems
+    }
+
+    /// Repairs what ``audit()`` finds, each repair conditional on the record not changing
+    /// meanwhile: index entries without their record are deleted, missing ones added.
+    public func sweep() throws(IPAMError) {
+        let (records, entries) = try snapshot()
+        for entry in entries {
+            guard let target = indexTarget(entry) else { continue }
+            if let record = records[target.recordKey], EtcdLedger.holds(record, target) { continue }
+            let condition: EtcdCompare = records[target.recordKey] == nil
+                ? .absent(target.recordKey)
+                : EtcdCompare(key: target.recordKey, .equal, .value(records[target.recordKey]?.ledgerText ?? ""))
+            _ = try run { () throws(EtcdError) in try client.txn([condition], success: [.delete(key: entry)]) }
+        }
+        let indexed = Set(entries)
+        for (key, record) in records where !indexed.contains(ownerKey(record.owner, record.pool, record.address)) {
+            let condition = EtcdCompare(key: key, .equal, .value(record.ledgerText))
+            _ = try run { () throws(EtcdError) in
+                try client.txn([condition], success: [.put(key: ownerKey(record.owner, record.pool, record.address), value: "")])
+            }
+        }
+    }
+
+    func snapshot() throws(IPAMError) -> (records: [String: AllocationRecord], entries: [String]) {
+        // One read-only transaction, so that records and index are seen at one revision.
+        let answer = try run { () throws(EtcdError) in
+            try client.txn([], success: [.range(prefix: "\(prefix)/records/"), .range(prefix: "\(prefix)/owners/", keysOnly: true)])
+        }
+        var records: [String: AllocationRecord] = [:]
+        for kv in answer.responses.first?.keyValues ?? [] {
+            let path = kv.key.dropFirst("\(prefix)/records/".count)
+            guard let slash = path.firstIndex(of: "/"), let versioned = decode(kv, pool: String(path[..<slash])) else { continue }
+            records[kv.key] = versioned.record
+        }
+        let entries = answer.responses.dropFirst().first?.keyValues.map(\.key) ?? []
+        return (records, entries)
+    }
+
+    /// The holder and the record key an owner index entry names.
+    func indexTarget(_ entry: String) -> (containerID: String, interface: String, recordKey: String)? {
+        let parts = entry.dropFirst("\(prefix)/owners/".count).split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 3, let at = parts[2].lastIndex(of: "@"),
+              let address = IPAddress(String(parts[2][parts[2].index(after: at)...])) else { return nil }
+        return (String(parts[0]), String(parts[1]), recordKey(String(parts[2][..<at]), address))
+    }
+
+    static func holds(_ record: AllocationRecord, _ target: (containerID: String, interface: String, recordKey: String)) -> Bool {
+        record.owner.containerID == target.containerID && record.owner.interface == target.interface
+    }
+
+    // MARK: Locks
+
+    public func withPoolLock<T>(_ pool: String, _ body: () throws(IPAMError) -> T) throws(IPAMError) -> T {
+        try body()  // every write is a compare-and-swap transaction
+    }
+
+    /// Pool management's lock: a key on a lease, so a holder that dies frees it after
+    /// ``storeLockTTL`` seconds. Allocation never takes it.
+    public func withStoreLock<T>(_ body: () throws(IPAMError) -> T) throws(IPAMError) -> T {
+        let lease = try run { () throws(EtcdError) in try client.grantLease(ttl: storeLockTTL) }
+        defer { try? client.revokeLease(lease) }
+        let deadline = ContinuousClock.now + .seconds(storeLockTTL + 5)
+        var attempt = 0
+        while true {
+            let taken = try run { () throws(EtcdError) in
+                try client.txn([.absent(storeLockKey)], success: [.put(key: storeLockKey, value: "held", lease: lease)])
+            }.succeeded
+            if taken { break }
+            guard ContinuousClock.now < deadline else {
+                throw .storeUnavailable("another spiderctl holds the pool store lock (\(storeLockKey)); try again")
+            }
+            RetryBackoff.pause(after: attempt)
+            attempt += 1
+        }
+        return try body()
+    }
+
+    // MARK: Errors
+
+    static func checkName(_ name: String) throws(IPAMError) {
+        guard ResourceName.isDNSSubdomain(name) else { throw .invalidPoolName(name) }
+    }
+
+    func run<T>(_ body: () throws(EtcdError) -> T) throws(IPAMError) -> T {
+        do { return try body() } catch { throw EtcdLedger.ipamError(error) }
+    }
+
+    /// Transient etcd failures are "try again later" (CNI code 11); a bad store setting is a
+    /// configuration error (7); anything else a store error (104).
+    public static func ipamError(_ error: EtcdError) -> IPAMError {
+        switch error {
+        case .invalidStore: .invalidStore(error.description)
+        case _ where error.isTransient: .storeUnavailable(error.description)
+        default: .store(error.description)
+        }
+    }
+}

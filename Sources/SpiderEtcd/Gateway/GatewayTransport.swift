@@ -1,0 +1,77 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOSSL
+
+/// HTTP/1.1 to etcd's JSON gateway, over async-http-client (keep-alive connections, TLS with
+/// a CA and a client certificate). Calls block the calling thread, which must not be one of
+/// the client's event loops; the ledger above is synchronous, like a CNI call.
+final class GatewayTransport: Sendable {
+    let client: HTTPClient
+    let scheme: String
+    let requestTimeout: TimeAmount
+
+    init(tls: EtcdStore.TLS, connectTimeout: Duration, requestTimeout: Duration) throws(EtcdError) {
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: nil,
+            timeout: HTTPClient.Configuration.Timeout(connect: TimeAmount(connectTimeout), read: TimeAmount(requestTimeout)))
+        configuration.httpVersion = .http1Only
+        if tls.isEnabled {
+            var settings = TLSConfiguration.makeClientConfiguration()
+            do {
+                if let ca = tls.caFile {
+                    settings.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
+                }
+                if let cert = tls.certFile, let key = tls.keyFile {
+                    settings.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+                    settings.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+                }
+            } catch {
+                throw .invalidStore("cannot read the TLS files (CA \(tls.caFile ?? "-"), certificate \(tls.certFile ?? "-"), key \(tls.keyFile ?? "-")): \(error)")
+            }
+            configuration.tlsConfiguration = settings
+        }
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        scheme = tls.isEnabled ? "https" : "http"
+        self.requestTimeout = TimeAmount(requestTimeout)
+    }
+
+    deinit {
+        try? client.syncShutdown()
+    }
+
+    /// The outcome of one POST: an HTTP answer, or no answer at all.
+    enum Outcome {
+        case answered(status: Int, body: [UInt8])
+        case noAnswer(String)
+    }
+
+    func post(_ endpoint: EtcdStore.Endpoint, _ path: String, _ body: [UInt8]) -> Outcome {
+        let url = "\(scheme)://\(endpoint)\(path)"
+        do {
+            var request = try HTTPClient.Request(url: url, method: .POST)
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(body)
+            let response = try client.execute(request: request, deadline: .now() + requestTimeout).wait()
+            let bytes = response.body.map { Array($0.readableBytesView) } ?? []
+            return .answered(status: Int(response.status.code), body: bytes)
+        } catch {
+            return .noAnswer(GatewayTransport.describe(error))
+        }
+    }
+
+    /// A short reason for a transport failure ("connection refused", "timed out", ...).
+    static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("Connection refused") || text.contains("errno: 111") { return "connection refused" }
+        if let client = error as? HTTPClientError {
+            switch client {
+            case .connectTimeout: return "connect timed out"
+            case .readTimeout, .deadlineExceeded: return "no answer in time"
+            case .remoteConnectionClosed: return "the connection was closed"
+            default: break
+            }
+        }
+        return text
+    }
+}
