@@ -84,13 +84,19 @@ let package = Package(
             name: "SpiderNetlinkTests",
             dependencies: ["SpiderNetlink"]
         ),
+        // A real etcd for tests (started on a free loopback port, stopped afterwards).
+        .target(
+            name: "EtcdTestSupport",
+            dependencies: ["SpiderEtcd"],
+            path: "Tests/EtcdTestSupport"
+        ),
         .testTarget(
             name: "SpiderEtcdTests",
-            dependencies: ["SpiderEtcd"]
+            dependencies: ["SpiderEtcd", "EtcdTestSupport"]
         ),
         .testTarget(
             name: "spiderctlTests",
-            dependencies: ["SpiderCore"]
+            dependencies: ["SpiderCore", "SpiderEtcd", "EtcdTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]
