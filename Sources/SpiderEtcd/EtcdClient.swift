@@ -97,6 +97,11 @@ public final class EtcdClient: Sendable {
     static func interpret(_ status: Int, _ body: [UInt8], _ endpoint: String) throws(EtcdError) -> [String: Any] {
         if status == 200 { return try GatewayCodec.object(body, endpoint) }
         let (code, message) = GatewayCodec.failure(body)
+        if code < 0 && status < 500 {
+            // Not the gateway's JSON error: something else listens there.
+            throw .rejected(endpoint: endpoint, status: status, reason: message.isEmpty
+                ? "not an answer of etcd's gateway (is this etcd's client URL?)" : "not an answer of etcd's gateway: \(message)")
+        }
         // gRPC codes: 4 deadline exceeded, 8 resource exhausted, 10 aborted, 14 unavailable.
         if [4, 8, 10, 14].contains(code) || (code < 0 && status >= 500) {
             throw .unavailable(endpoint: endpoint, reason: message.isEmpty ? "HTTP \(status)" : message)

@@ -16,6 +16,9 @@ final class GatewayTransport: Sendable {
             tlsConfiguration: nil,
             timeout: HTTPClient.Configuration.Timeout(connect: TimeAmount(connectTimeout), read: TimeAmount(requestTimeout)))
         configuration.httpVersion = .http1Only
+        // Fail at once when an endpoint refuses: the client tries the next endpoint itself, and
+        // a CNI call must answer "try again later" quickly rather than wait out the timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         if tls.isEnabled {
             var settings = TLSConfiguration.makeClientConfiguration()
             do {
