@@ -1,4 +1,6 @@
+import Foundation
 import SpiderCore
+import SpiderEtcd
 
 // spider-bench: micro-benchmarks of SpiderCore's hot paths, side by side with a naive peer.
 // Run it with `scripts/bench.sh` (release build). Not a test: it prints figures, it asserts nothing
@@ -116,6 +118,19 @@ if only == nil || only == "allocation" {
     print("| allocation (IPAMService on EmbeddedLedger, in process) | allocate + release (median) | ratio, same run |")
     print("|---|---|---|")
     for row in AllocationBenchmarks.run() { print("| \(row.0) | \(row.1) | \(row.2) |") }
+}
+if only == "etcd" {
+    let arguments = Array(CommandLine.arguments.dropFirst(2))
+    guard let store = arguments.first, EtcdStore.isEtcd(store) else {
+        print("usage: spider-bench etcd etcd://HOST:PORT/PREFIX [ADDS]")
+        exit(2)
+    }
+    let adds = arguments.count > 1 ? Int(arguments[1]) ?? 400 : 400
+    print("| ledger | clients | ADDs | ADD/s | DEL/s |")
+    print("|---|---|---|---|---|")
+    for row in LedgerThroughputBenchmarks.run(store: store, adds: adds) {
+        print("| \(row.ledger) | \(row.clients) | \(row.adds) | \(Int(row.addsPerSecond.rounded())) | \(Int(row.delsPerSecond.rounded())) |")
+    }
 }
 if only == "netlink" {
     print("| executing a plan (needs root) | SpiderNetlink executor (median) | ip -batch, same run |")

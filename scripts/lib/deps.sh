@@ -26,8 +26,9 @@ ensure_build_deps() {
 }
 
 # What the tests need besides the build: network namespaces and the tools the kernel tests and
-# the executor call (ip, nsenter, iptables).
+# the executor call (ip, nsenter, iptables), the reference CNI plugins, and etcd for the etcd
+# ledger (the tests start their own on a free loopback port).
 ensure_test_deps() {
     ensure_build_deps
-    apt_install iproute2 util-linux iptables iputils-ping containernetworking-plugins
+    apt_install iproute2 util-linux iptables iputils-ping containernetworking-plugins etcd-server
 }
