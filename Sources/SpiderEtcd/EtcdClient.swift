@@ -28,15 +28,19 @@ public final class EtcdClient: Sendable {
         try range(key: key, rangeEnd: nil).first
     }
 
+    /// The keys a range names, sorted by key.
+    public func range(_ range: EtcdRange) throws(EtcdError) -> [EtcdKeyValue] {
+        GatewayCodec.keyValues(try call("/v3/kv/range", GatewayCodec.rangeRequest(range), idempotent: true))
+    }
+
     /// Every key in `[key, rangeEnd)` (just `key` when `rangeEnd` is nil), sorted by key.
     public func range(key: String, rangeEnd: String?, keysOnly: Bool = false) throws(EtcdError) -> [EtcdKeyValue] {
-        let answer = try call("/v3/kv/range", GatewayCodec.rangeRequest(key: key, rangeEnd: rangeEnd, keysOnly: keysOnly), idempotent: true)
-        return GatewayCodec.keyValues(answer)
+        try range(EtcdRange(key: key, rangeEnd: rangeEnd, keysOnly: keysOnly))
     }
 
     /// Every key that starts with `prefix`.
     public func range(prefix: String, keysOnly: Bool = false) throws(EtcdError) -> [EtcdKeyValue] {
-        try range(key: prefix, rangeEnd: EtcdKeys.rangeEnd(ofPrefix: prefix), keysOnly: keysOnly)
+        try range(.prefix(prefix, keysOnly: keysOnly))
     }
 
     /// Writes a key unconditionally.
@@ -46,7 +50,7 @@ public final class EtcdClient: Sendable {
 
     /// Runs `success` if every compare holds, else `failure`, as one atomic step.
     public func txn(_ compares: [EtcdCompare], success: [EtcdOperation], failure: [EtcdOperation] = []) throws(EtcdError) -> EtcdTxnResult {
-        let readOnly = (success + failure).allSatisfy { if case .range = $0 { true } else { false } }
+        let readOnly = (success + failure).allSatisfy { if case .read = $0 { true } else { false } }
         let answer = try call("/v3/kv/txn", GatewayCodec.txnRequest(compares, success, failure), idempotent: readOnly)
         return GatewayCodec.txnResult(answer)
     }

@@ -1,4 +1,5 @@
 import SpiderCore
+import Synchronization
 
 /// A ledger in etcd v3, shared by every node that names the same store.
 ///
@@ -21,6 +22,8 @@ import SpiderCore
 /// client killed at any instant leaves either both or neither.
 public struct EtcdLedger: Ledger {
     public let client: EtcdClient
+    /// What this ledger last read of each pool's records, for incremental reads.
+    let views = PoolViews()
     /// How many times a release or transfer rereads a record that changed under it.
     public var maxAttempts = 8
     /// How long the pool management lock lives if its holder dies.
@@ -54,7 +57,11 @@ public struct EtcdLedger: Ledger {
     // MARK: Pools and reserved IPs
 
     public func pools() throws(IPAMError) -> [SpiderIPPool] {
-        try run { () throws(EtcdError) in try client.range(prefix: "\(prefix)/pools/") }.map { kv throws(IPAMError) in
+        try decodePools(try run { () throws(EtcdError) in try client.range(prefix: "\(prefix)/pools/") })
+    }
+
+    func decodePools(_ values: [EtcdKeyValue]) throws(IPAMError) -> [SpiderIPPool] {
+        try values.map { kv throws(IPAMError) in
             do {
                 guard let document = try ManifestValue.documents(yaml: kv.value).first else { throw ManifestError.malformed("empty") }
                 return try SpiderIPPool(document: document)
@@ -96,7 +103,11 @@ public struct EtcdLedger: Ledger {
     }
 
     public func reservedIPs() throws(IPAMError) -> [SpiderReservedIP] {
-        try run { () throws(EtcdError) in try client.range(prefix: "\(prefix)/reserved/") }.map { kv throws(IPAMError) in
+        try decodeReserved(try run { () throws(EtcdError) in try client.range(prefix: "\(prefix)/reserved/") })
+    }
+
+    func decodeReserved(_ values: [EtcdKeyValue]) throws(IPAMError) -> [SpiderReservedIP] {
+        try values.map { kv throws(IPAMError) in
             do {
                 guard let document = try ManifestValue.documents(yaml: kv.value).first else { throw ManifestError.malformed("empty") }
                 return try SpiderReservedIP(document: document)
@@ -142,7 +153,53 @@ public struct EtcdLedger: Ledger {
     }
 
     public func records(of attachment: Attachment) throws(IPAMError) -> [AllocationRecord] {
-        let entries = try run { () throws(EtcdError) in try client.range(prefix: ownerPrefix(attachment), keysOnly: true) }
+        try records(of: attachment, entries: try run { () throws(EtcdError) in try client.range(prefix: ownerPrefix(attachment), keysOnly: true) })
+    }
+
+    /// One read for all an ADD starts from; the held records need a second only when there
+    /// are some (a repeated ADD).
+    public func allocationView(for attachment: Attachment) throws(IPAMError) -> AllocationView {
+        let answer = try run { () throws(EtcdError) in
+            try client.txn([], success: [.range(prefix: "\(prefix)/pools/"), .range(prefix: "\(prefix)/reserved/"),
+                                         .range(prefix: ownerPrefix(attachment), keysOnly: true)])
+        }
+        let responses = answer.responses + Array(repeating: EtcdOperationResult.put, count: max(0, 3 - answer.responses.count))
+        return AllocationView(pools: try decodePools(responses[0].keyValues), reserved: try decodeReserved(responses[1].keyValues),
+                              held: try records(of: attachment, entries: responses[2].keyValues))
+    }
+
+    /// A pool's records from the ledger's view of it: after the first full read, only the keys
+    /// changed since (`min_mod_revision`) and the key count are read, in the same transaction
+    /// as the pool's own key. The view is exact: any key deleted since makes the merged view
+    /// larger than the count, and then the pool is read whole again.
+    public func poolRecords(_ pool: String) throws(IPAMError) -> [AllocationRecord]? {
+        try EtcdLedger.checkName(pool)
+        let keyPrefix = recordPrefix(pool)
+        let cached = views.withLock { $0[pool] }
+        var operations: [EtcdOperation] = [.get(poolKey(pool))]
+        if let cached {
+            operations += [.read(.prefix(keyPrefix, minModRevision: cached.revision + 1)), .read(.prefix(keyPrefix, countOnly: true))]
+        } else {
+            operations.append(.range(prefix: keyPrefix))
+        }
+        let answer = try run { () throws(EtcdError) in try client.txn([], success: operations) }
+        guard answer.responses.count == operations.count, answer.responses[0].keyValues.first != nil else {
+            views.withLock { $0[pool] = nil }
+            return nil
+        }
+        var records = cached?.records ?? [:]
+        for kv in answer.responses[1].keyValues {
+            if let versioned = decode(kv, pool: pool) { records[kv.key] = versioned.record }
+        }
+        if cached != nil && Int64(records.count) != answer.responses[2].count {
+            views.withLock { $0[pool] = nil }
+            return try poolRecords(pool)
+        }
+        views.withLock { $0[pool] = PoolView(revision: answer.revision, records: records) }
+        return records.values.sorted { $0.address < $1.address }
+    }
+
+    func records(of attachment: Attachment, entries: [EtcdKeyValue]) throws(IPAMError) -> [AllocationRecord] {
         let held = entries.compactMap { entry -> (pool: String, address: IPAddress)? in
             let name = entry.key.dropFirst(ownerPrefix(attachment).count)
             guard let at = name.lastIndex(of: "@"), let address = IPAddress(String(name[name.index(after: at)...])) else { return nil }
@@ -151,7 +208,7 @@ public struct EtcdLedger: Ledger {
         guard !held.isEmpty else { return [] }
         // One read-only transaction: every record at the same revision.
         let answer = try run { () throws(EtcdError) in
-            try client.txn([], success: held.map { .range(key: recordKey($0.pool, $0.address)) })
+            try client.txn([], success: held.map { .get(recordKey($0.pool, $0.address)) })
         }
         var result: [AllocationRecord] = []
         for (item, response) in zip(held, answer.responses) {
@@ -214,7 +271,7 @@ public struct EtcdLedger: Ledger {
                 operations.append(.delete(key: oldIndex))
                 if !owner.isParked { compares.append(.noKey(withPrefix: ownerPrefix(owner.attachment) + record.pool + "@")) }
             }
-            let answer = try run { () throws(EtcdError) in try client.txn(compares, success: operations, failure: [.range(key: key)]) }
+            let answer = try run { () throws(EtcdError) in try client.txn(compares, success: operations, failure: [.get(key)]) }
             if answer.succeeded { return true }
             // Only a change of the record itself is worth another look.
             if answer.responses.first?.keyValues.first?.modRevision == kv.modRevision { return false }
@@ -333,6 +390,19 @@ public struct EtcdLedger: Ledger {
             attempt += 1
         }
         return try body()
+    }
+
+    // MARK: Views
+
+    /// The records of a pool as of a store revision.
+    struct PoolView: Sendable {
+        var revision: Int64
+        var records: [String: AllocationRecord]
+    }
+
+    final class PoolViews: Sendable {
+        let views = Mutex<[String: PoolView]>([:])
+        func withLock<T>(_ body: (inout [String: PoolView]) -> T) -> T { views.withLock { body(&$0) } }
     }
 
     // MARK: Errors

@@ -178,6 +178,28 @@ struct EtcdLedgerTests {
         #expect(try EtcdLedger(store: store).client.get("/lock/locks/store") == nil, "the lock is released")
     }
 
+    @Test("a ledger's incremental view of a pool stays exact through other nodes' reservations, transfers and releases")
+    func incrementalView() throws {
+        let mine = try Self.ledger("view"), theirs = try Self.ledger("view")
+        try IPAMService(ledger: mine).apply(Self.pool("v", "10.8.0.0/24", "10.8.0.1-10.8.0.50"))
+        func record(_ last: Int, _ id: String) throws -> AllocationRecord {
+            AllocationRecord(pool: "v", address: IPAddress("10.8.0.\(last)")!, owner: try Self.owner(id))
+        }
+        #expect(try mine.poolRecords("v") == [])
+        for (last, id) in [(1, "a"), (2, "b"), (3, "c")] { #expect(try theirs.reserve(record(last, id))) }
+        #expect(try mine.poolRecords("v") == theirs.records(pool: "v"), "after three reservations elsewhere")
+        #expect(try theirs.release(record(2, "b")))
+        #expect(try theirs.reserve(record(4, "d")))
+        #expect(try mine.poolRecords("v") == theirs.records(pool: "v"), "a release hidden behind a reservation")
+        #expect(try theirs.transfer(record(1, "a"), to: try Self.owner("z")))
+        #expect(try mine.poolRecords("v") == theirs.records(pool: "v"), "a transfer")
+        #expect(try theirs.release(record(3, "c")))
+        #expect(try theirs.reserve(record(3, "e")))
+        #expect(try mine.poolRecords("v") == theirs.records(pool: "v"), "an address released and taken again")
+        try IPAMService(ledger: theirs).deletePool(named: "v", force: true)
+        #expect(try mine.poolRecords("v") == nil, "the pool is gone")
+    }
+
     @Test("audit finds, and sweep repairs, index entries without records and records without entries")
     func auditAndSweep() throws {
         let ledger = try Self.ledger("audit")

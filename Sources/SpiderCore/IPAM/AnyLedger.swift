@@ -13,6 +13,10 @@ public struct AnyLedger: Ledger {
     public func records(pool: String) throws(IPAMError) -> [AllocationRecord] { try base.records(pool: pool) }
     public func records(of attachment: Attachment) throws(IPAMError) -> [AllocationRecord] { try base.records(of: attachment) }
     public func allRecords() throws(IPAMError) -> [AllocationRecord] { try base.allRecords() }
+    public func poolRecords(_ pool: String) throws(IPAMError) -> [AllocationRecord]? { try base.poolRecords(pool) }
+    public func allocationView(for attachment: Attachment) throws(IPAMError) -> AllocationView {
+        try base.allocationView(for: attachment)
+    }
     public func reserve(_ record: AllocationRecord) throws(IPAMError) -> Bool { try base.reserve(record) }
     public func release(_ record: AllocationRecord) throws(IPAMError) -> Bool { try base.release(record) }
     public func transfer(_ record: AllocationRecord, to owner: AllocationOwner) throws(IPAMError) -> Bool {

@@ -14,16 +14,17 @@ public struct IPAMService<Store: Ledger>: Sendable {
     /// Allocates one address per wanted family for the attachment; idempotent per attachment
     /// (a retried ADD returns what the attachment already holds), all-or-nothing across families.
     public func allocate(_ request: AllocationRequest) throws(IPAMError) -> AllocationResult {
-        let pools = try ledger.pools().map(IPPoolWebhook.defaulted)
+        let view = try ledger.allocationView(for: request.attachment)
+        let pools = view.pools.map(IPPoolWebhook.defaulted)
         let byName = Dictionary(pools.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let held = try ledger.records(of: request.attachment)
+        let held = view.held
         if !held.isEmpty {
             let clean = (try? PoolSelector(pools: pools).candidates(for: request))?.cleanGateway ?? request.cleanGateway
             return result(held, byName, cleanGateway: clean)
         }
         let selection = try PoolSelector(pools: pools).candidates(for: request)
 
-        let reserved = try reservedAddresses()
+        let reserved = IPAMService.reservedAddresses(view.reserved)
         var taken: [Taken] = []
         for family in IPFamily.allCases {
             guard let candidates = selection.pools[family], !candidates.isEmpty else { continue }
@@ -62,8 +63,7 @@ public struct IPAMService<Store: Ledger>: Sendable {
             attempts: for attempt in 0..<maxAttempts {
                 let outcome = try ledger.withPoolLock(name) { () throws(IPAMError) -> Taken?? in
                     // The pool may have been deleted since the list was read.
-                    guard try ledger.hasPool(named: name) else { return .some(nil) }
-                    let records = try ledger.records(pool: name)
+                    guard let records = try ledger.poolRecords(name) else { return .some(nil) }
                     // A concurrent ADD of the same attachment got here first: the same answer.
                     if let mine = records.first(where: { $0.owner.attachment == request.attachment }) {
                         return Taken(record: mine, previousOwner: mine.owner)
@@ -128,9 +128,9 @@ public struct IPAMService<Store: Ledger>: Sendable {
 
     /// The union of every SpiderReservedIP's addresses (bad entries are skipped: they were
     /// refused when stored).
-    func reservedAddresses() throws(IPAMError) -> IPRangeSet {
+    static func reservedAddresses(_ sets: [SpiderReservedIP]) -> IPRangeSet {
         var ranges: [IPRange] = []
-        for reserved in try ledger.reservedIPs() {
+        for reserved in sets {
             for text in reserved.ips { if let range = try? IPRange(parsing: text) { ranges.append(range) } }
         }
         return IPRangeSet(ranges)

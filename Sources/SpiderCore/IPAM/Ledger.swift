@@ -18,6 +18,12 @@ public protocol Ledger: Sendable {
 
     /// The records of one pool.
     func records(pool: String) throws(IPAMError) -> [AllocationRecord]
+    /// The records of one pool, or `nil` when no such pool is stored; one read where the
+    /// ledger can (allocation calls it on every attempt).
+    func poolRecords(_ pool: String) throws(IPAMError) -> [AllocationRecord]?
+    /// What an ADD reads first: every pool, every reserved-IP set and what the attachment
+    /// already holds; one read where the ledger can.
+    func allocationView(for attachment: Attachment) throws(IPAMError) -> AllocationView
     /// The records an attachment holds, in every pool.
     func records(of attachment: Attachment) throws(IPAMError) -> [AllocationRecord]
     /// Every record of every pool.
@@ -57,8 +63,29 @@ public protocol Ledger: Sendable {
     var hasOptimisticWrites: Bool { get }
 }
 
+/// The pools, reserved IPs and held records an ADD starts from.
+public struct AllocationView: Sendable {
+    public var pools: [SpiderIPPool]
+    public var reserved: [SpiderReservedIP]
+    public var held: [AllocationRecord]
+
+    public init(pools: [SpiderIPPool], reserved: [SpiderReservedIP], held: [AllocationRecord]) {
+        self.pools = pools
+        self.reserved = reserved
+        self.held = held
+    }
+}
+
 extension Ledger {
     public func sweep() throws(IPAMError) {}
+
+    public func poolRecords(_ pool: String) throws(IPAMError) -> [AllocationRecord]? {
+        try hasPool(named: pool) ? try records(pool: pool) : nil
+    }
+
+    public func allocationView(for attachment: Attachment) throws(IPAMError) -> AllocationView {
+        AllocationView(pools: try pools(), reserved: try reservedIPs(), held: try records(of: attachment))
+    }
 
     public func hasPool(named name: String) throws(IPAMError) -> Bool {
         try pools().contains { $0.name == name }

@@ -7,17 +7,19 @@ enum GatewayCodec {
 
     static func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
 
-    static func rangeRequest(key: String, rangeEnd: String?, keysOnly: Bool) -> [String: Any] {
-        var request: [String: Any] = ["key": base64(key)]
-        if let rangeEnd { request["range_end"] = base64(rangeEnd) }
-        if keysOnly { request["keys_only"] = true }
+    static func rangeRequest(_ range: EtcdRange) -> [String: Any] {
+        var request: [String: Any] = ["key": base64(range.key)]
+        if let rangeEnd = range.rangeEnd { request["range_end"] = base64(rangeEnd) }
+        if range.keysOnly { request["keys_only"] = true }
+        if range.countOnly { request["count_only"] = true }
+        if let revision = range.minModRevision { request["min_mod_revision"] = String(revision) }
         return request
     }
 
     static func request(_ operation: EtcdOperation) -> [String: Any] {
         switch operation {
-        case .range(let key, let rangeEnd, let keysOnly):
-            return ["request_range": rangeRequest(key: key, rangeEnd: rangeEnd, keysOnly: keysOnly)]
+        case .read(let range):
+            return ["request_range": rangeRequest(range)]
         case .put(let key, let value, let lease):
             var put: [String: Any] = ["key": base64(key), "value": base64(value)]
             if let lease { put["lease"] = String(lease) }
@@ -85,7 +87,7 @@ enum GatewayCodec {
 
     static func txnResult(_ answer: [String: Any]) -> EtcdTxnResult {
         let responses: [EtcdOperationResult] = (answer["responses"] as? [[String: Any]] ?? []).map { response in
-            if let range = response["response_range"] as? [String: Any] { return .range(keyValues(range)) }
+            if let range = response["response_range"] as? [String: Any] { return .range(keyValues(range), count: int64(range["count"])) }
             if let delete = response["response_delete_range"] as? [String: Any] { return .delete(int64(delete["deleted"])) }
             return .put
         }
