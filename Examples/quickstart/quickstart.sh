@@ -13,12 +13,24 @@
 #
 # Prints the Pod's rules and tables, proves connectivity with ping, then tears everything down.
 # Run as root. SPIDERCTL=/path/to/spiderctl skips the build.
+#
+#   quickstart.sh           pools and allocations in the embedded ledger (a directory)
+#   quickstart.sh --etcd    in etcd instead: one started on the node (127.0.0.1:2379 in spq-node)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/deps.sh
+use_etcd=0
+for argument in "$@"; do
+    case "$argument" in
+        --etcd) use_etcd=1 ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) echo "error: unknown argument '$argument' (try --etcd)" >&2; exit 1 ;;
+    esac
+done
 [ "$(id -u)" -eq 0 ] || { echo "error: the quick start creates network namespaces: run it as root" >&2; exit 1; }
 ensure_build_deps
 apt_install iproute2 iptables util-linux iputils-ping containernetworking-plugins
+[ "$use_etcd" -eq 1 ] && apt_install etcd-server
 if [ -z "${SPIDERCTL:-}" ]; then
     swift build --product spiderctl >&2
     SPIDERCTL="$(swift build --show-bin-path)/spiderctl"
@@ -31,8 +43,11 @@ for plugin in ptp macvlan host-local; do ln -s "/usr/lib/cni/$plugin" "$bin/$plu
 "$SPIDERCTL" cni install --dir "$bin" >/dev/null
 
 ns() { ip netns exec "$@"; }
+etcd_pid=""
 cleanup() {
     set +e
+    # SIGKILL: its data goes with $work, and a SIGTERM may be ignored by what started us.
+    if [ -n "$etcd_pid" ]; then kill -9 "$etcd_pid"; wait "$etcd_pid"; fi
     for n in spq-pod1 spq-pod2 spq-node spq-gw spq-out; do ip netns delete "$n" 2>/dev/null; done
     rm -rf "$work"
 }
@@ -58,8 +73,20 @@ ip -n spq-node route add default via 10.6.0.1
 ns spq-gw sysctl -qw net.ipv4.ip_forward=1
 ns spq-node sysctl -qw net.ipv4.ip_forward=1
 
+if [ "$use_etcd" -eq 1 ]; then
+    step "etcd on the node, and the store in it"
+    ip netns exec spq-node etcd --name quickstart --data-dir "$work/etcd" --listen-client-urls http://127.0.0.1:2379 \
+        --advertise-client-urls http://127.0.0.1:2379 --listen-peer-urls http://127.0.0.1:2380 \
+        --initial-advertise-peer-urls http://127.0.0.1:2380 --initial-cluster quickstart=http://127.0.0.1:2380 \
+        --log-level warn >"$work/etcd.log" 2>&1 &
+    etcd_pid=$!
+    store="etcd://127.0.0.1:2379/quickstart"
+    for _ in $(seq 100); do ns spq-node "$SPIDERCTL" pool get --store "$store" >/dev/null 2>&1 && break; sleep 0.1; done
+    echo "store: $store"
+fi
+
 step "the pool from Spiderpool's docs"
-"$SPIDERCTL" pool apply -f Examples/quickstart/10-6-v4.yaml --store "$store"
+ns spq-node "$SPIDERCTL" pool apply -f Examples/quickstart/10-6-v4.yaml --store "$store"
 
 cni() {  # cni COMMAND NETNS IFNAME CONTAINERID PLUGIN CONFIG
     ns spq-node env CNI_COMMAND="$1" CNI_NETNS="/var/run/netns/$2" CNI_IFNAME="$3" CNI_CONTAINERID="$4" \
@@ -114,7 +141,7 @@ for round in 1 2; do
     cni DEL spq-pod1 net1 pod1 macvlan "$macvlan_conf"
 done
 cni DEL spq-pod1 eth0 pod1 ptp "$ptp_conf"; cni DEL spq-pod2 eth0 pod2 ptp "$ptp_conf"
-check "no address left in the pool" sh -c "[ \"\$('$SPIDERCTL' ip list --store '$store' -o json | tr -d ' \n')\" = '[]' ]"
+check "no address left in the pool" sh -c "[ \"\$(ip netns exec spq-node '$SPIDERCTL' ip list --store '$store' -o json | tr -d ' \n')\" = '[]' ]"
 check "no route left in the node's table 500" sh -c "[ -z \"\$(ip -n spq-node route show table 500)\" ]"
 
 if [ "$failures" -ne 0 ]; then echo; echo "quick start: $failures check(s) failed" >&2; exit 1; fi

@@ -73,13 +73,9 @@ public final class EtcdServer: @unchecked Sendable {
         lock.withLock { self.process = nil }
     }
 
-    /// Stops etcd and removes its data.
+    /// Stops etcd (SIGKILL: its data goes too) and removes its data.
     public func stop() {
-        if let process = lock.withLock({ self.process }) {
-            process.terminate()
-            process.waitUntilExit()
-            lock.withLock { self.process = nil }
-        }
+        kill()
         try? FileManager.default.removeItem(atPath: dataDirectory)
         try? FileManager.default.removeItem(atPath: log)
     }

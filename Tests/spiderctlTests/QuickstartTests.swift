@@ -2,17 +2,18 @@ import Foundation
 import Testing
 
 /// `Examples/quickstart/quickstart.sh` end to end with the binary under test (root).
-@Suite("The quick start script")
+@Suite("The quick start script", .serialized)
 struct QuickstartTests {
     /// The package root (this file is Tests/spiderctlTests/QuickstartTests.swift).
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    @Test("quickstart.sh passes all its checks with the built spiderctl")
-    func quickstart() throws {
+    /// Both stores; one at a time (the script's namespaces have fixed names).
+    @Test("quickstart.sh passes all its checks with the built spiderctl", arguments: [[], ["--etcd"]])
+    func quickstart(flags: [String]) throws {
         // The script would install missing packages itself; the test installs nothing and says what is missing.
         try CNIIntegrationRequirement.check()
-        for tool in ["ping", "iptables", "sysctl"] where CNITools.find(tool) == nil {
-            throw CNIHarnessFailure("\(tool) is missing: apt-get install -y iputils-ping iptables procps (scripts/test.sh installs them)")
+        for tool in ["ping", "iptables", "sysctl"] + (flags.contains("--etcd") ? ["etcd"] : []) where CNITools.find(tool) == nil {
+            throw CNIHarnessFailure("\(tool) is missing: apt-get install -y iputils-ping iptables procps etcd-server (scripts/test.sh installs them)")
         }
         let script = QuickstartTests.packageRoot.appendingPathComponent("Examples/quickstart/quickstart.sh").path
         #expect(FileManager.default.fileExists(atPath: script), "\(script) is missing")
@@ -28,7 +29,7 @@ struct QuickstartTests {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["bash", script]
+        process.arguments = ["bash", script] + flags
         process.currentDirectoryURL = QuickstartTests.packageRoot
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
