@@ -61,12 +61,18 @@ public struct EtcdLedger: Ledger {
     }
 
     func decodePools(_ values: [EtcdKeyValue]) throws(IPAMError) -> [SpiderIPPool] {
+        try EtcdLedger.decode(values, "pool") { (document) throws(ManifestError) in try SpiderIPPool(document: document) }
+    }
+
+    /// Manifests stored as JSON; one that cannot be read fails the call, naming its key.
+    static func decode<T>(_ values: [EtcdKeyValue], _ what: String,
+                          _ make: (ManifestValue) throws(ManifestError) -> T) throws(IPAMError) -> [T] {
         try values.map { kv throws(IPAMError) in
             do {
                 guard let document = try ManifestValue.documents(yaml: kv.value).first else { throw ManifestError.malformed("empty") }
-                return try SpiderIPPool(document: document)
+                return try make(document)
             } catch {
-                throw .store("pool \(kv.key) in etcd is unreadable: \(error)")
+                throw .store("\(what) \(kv.key) in etcd is unreadable: \(error)")
             }
         }
     }
@@ -89,7 +95,7 @@ public struct EtcdLedger: Ledger {
             _ = try client.txn([], success: [.delete(key: poolKey(name)), .delete(key: cursorKey(name))])
         }
         for _ in 0..<1_000 {
-            let held = try records(pool: name, revisions: true)
+            let held = try versionedRecords(pool: name)
             if held.isEmpty { return }
             for chunk in stride(from: 0, to: held.count, by: 50).map({ held[$0..<min($0 + 50, held.count)] }) {
                 let compares = chunk.map { EtcdCompare.unchanged(recordKey(name, $0.record.address), since: $0.revision) }
@@ -107,14 +113,7 @@ public struct EtcdLedger: Ledger {
     }
 
     func decodeReserved(_ values: [EtcdKeyValue]) throws(IPAMError) -> [SpiderReservedIP] {
-        try values.map { kv throws(IPAMError) in
-            do {
-                guard let document = try ManifestValue.documents(yaml: kv.value).first else { throw ManifestError.malformed("empty") }
-                return try SpiderReservedIP(document: document)
-            } catch {
-                throw .store("reserved IP \(kv.key) in etcd is unreadable: \(error)")
-            }
-        }
+        try EtcdLedger.decode(values, "reserved IP") { (document) throws(ManifestError) in try SpiderReservedIP(document: document) }
     }
 
     public func putReservedIP(_ reserved: SpiderReservedIP) throws(IPAMError) {
@@ -142,14 +141,14 @@ public struct EtcdLedger: Ledger {
         return Versioned(record: AllocationRecord(pool: pool, address: address, owner: owner), revision: kv.modRevision)
     }
 
-    func records(pool: String, revisions: Bool) throws(IPAMError) -> [Versioned] {
+    func versionedRecords(pool: String) throws(IPAMError) -> [Versioned] {
         try EtcdLedger.checkName(pool)
         let values = try run { () throws(EtcdError) in try client.range(prefix: recordPrefix(pool)) }
         return values.compactMap { decode($0, pool: pool) }.sorted { $0.record.address < $1.record.address }
     }
 
     public func records(pool: String) throws(IPAMError) -> [AllocationRecord] {
-        try records(pool: pool, revisions: true).map(\.record)
+        try versionedRecords(pool: pool).map(\.record)
     }
 
     public func records(of attachment: Attachment) throws(IPAMError) -> [AllocationRecord] {
