@@ -15,10 +15,17 @@ public struct CoordinatorPlugin: CNIPlugin {
     public init() {}
 
     func config(_ call: CNIInvocation) throws(CNIError) -> CoordinatorConfig {
+        try CoordinatorPlugin.config(raw: call.raw, parsed: call.config)
+    }
+
+    /// The coordinator's settings for a CNI configuration (`raw`, and `parsed` as a JSON
+    /// object): its keys, then the SpiderCoordinator manifest for what it leaves out, then the
+    /// Pod's default-route annotation from `args`.
+    public static func config(raw: Data, parsed: [String: Any]) throws(CNIError) -> CoordinatorConfig {
         let netConf: CoordinatorNetConf
-        do { netConf = try CoordinatorNetConf(json: call.raw) } catch { throw CNIError(code: error.code, error.description) }
+        do { netConf = try CoordinatorNetConf(json: raw) } catch { throw CNIError(code: error.code, error.description) }
         var defaults = CoordinatorNetConf()
-        let named = call.config["spiderCoordinator"] as? String
+        let named = parsed["spiderCoordinator"] as? String
         let path = named ?? CoordinatorPlugin.defaultManifestPath
         if let data = FileManager.default.contents(atPath: path) {
             do {
@@ -35,7 +42,7 @@ public struct CoordinatorPlugin: CNIPlugin {
         } else if named != nil {
             throw CNIError(code: CNIError.invalidConfig, "cannot read SpiderCoordinator \(path)")
         }
-        let annotation = (call.config["args"] as? [String: Any])?["ipam.spidernet.io/default-route-nic"] as? String
+        let annotation = (parsed["args"] as? [String: Any])?["ipam.spidernet.io/default-route-nic"] as? String
         do { return try CoordinatorConfig(netConf: netConf, defaults: defaults, defaultRouteAnnotation: annotation) } catch {
             throw CNIError(code: error.code, error.description)
         }
@@ -47,16 +54,20 @@ public struct CoordinatorPlugin: CNIPlugin {
     }
 
     func observe(_ pod: NetworkNamespace, firewall: Bool) throws(CNIError) -> NamespacePair {
-        do {
-            let podState = try NetworkObserver.observe(pod, firewall: firewall)
-            let addresses = podState.addresses.filter { $0.device != "lo" }.map(\.address.address)
-            return NamespacePair(pod: podState, node: try NetworkObserver.observe(.current, routeGet: addresses))
-        } catch {
+        do { return try CoordinatorPlugin.observe(pod: pod, node: .current, firewall: firewall) } catch {
             throw CNIError(code: 999, "failed to read the network namespaces", details: error.description)
         }
     }
 
-    static var hasIPTables: Bool {
+    /// Reads what the planner needs: the Pod's namespace, and the node's with the kernel's
+    /// route to each of the Pod's addresses.
+    public static func observe(pod: NetworkNamespace, node: NetworkNamespace, firewall: Bool) throws(NetlinkError) -> NamespacePair {
+        let podState = try NetworkObserver.observe(pod, firewall: firewall)
+        let addresses = podState.addresses.filter { $0.device != "lo" }.map(\.address.address)
+        return NamespacePair(pod: podState, node: try NetworkObserver.observe(node, routeGet: addresses))
+    }
+
+    public static var hasIPTables: Bool {
         ["/usr/sbin/iptables", "/sbin/iptables"].contains { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
