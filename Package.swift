@@ -76,9 +76,21 @@ let package = Package(
             dependencies: ["SpiderCore", "SpiderNetlink", "SpiderEtcd"],
             path: "Benchmarks/spider-bench"
         ),
+        // Fuzzing: the parsers that take outside input as targets (a library, so the tests replay
+        // the kept regression inputs), and the libFuzzer binary (scripts/fuzz.sh).
+        .target(
+            name: "SpiderFuzzTargets",
+            dependencies: ["SpiderCore"],
+            path: "Fuzz/SpiderFuzzTargets"
+        ),
+        .executableTarget(
+            name: "spider-fuzz",
+            dependencies: ["SpiderFuzzTargets"],
+            path: "Fuzz/spider-fuzz"
+        ),
         .testTarget(
             name: "SpiderCoreTests",
-            dependencies: ["SpiderCore"]
+            dependencies: ["SpiderCore", "SpiderFuzzTargets"]
         ),
         .testTarget(
             name: "SpiderNetlinkTests",

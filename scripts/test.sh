@@ -12,3 +12,7 @@ if [ ! -d "$shared/golden" ]; then
 fi
 swift build --build-tests
 swift test --skip-build --disable-xctest "$@"
+# The whole suite (no filter) also fuzzes every outside-input parser for a bounded time.
+if [ $# -eq 0 ]; then
+    scripts/fuzz.sh "${SPIDER_FUZZ_SECONDS:-15}"
+fi

@@ -97,10 +97,11 @@ public struct CoordinatorPlugin: CNIPlugin {
     }
 
     public func del(_ call: CNIInvocation) throws(CNIError) {
-        let config = try config(call)
-        if config.mode == .disabled { return }
+        // With the Pod's namespace gone there is nothing to undo: succeed before reading anything else.
         let pod = NetworkNamespace(path: call.environment.netns)
         guard !call.environment.netns.isEmpty, pod.exists else { return }
+        let config = try config(call)
+        if config.mode == .disabled { return }
         let state = try observe(pod, firewall: false)
         let plan: RoutePlan
         do { plan = try CoordinatorPlanner(config: config).plan(state, invocation(call, .del)) } catch {

@@ -25,6 +25,9 @@ public struct SpiderpoolIPAMPlugin: CNIPlugin {
             return string
         }
         let store = try text("store") ?? EmbeddedLedger.defaultRoot
+        guard !store.isEmpty else {
+            throw CNIError(code: CNIError.invalidConfig, "store is empty", details: "leave it out for \(EmbeddedLedger.defaultRoot), or name a directory or etcd://HOST:PORT/PREFIX")
+        }
         if store.contains("://") && !EtcdStore.isEtcd(store) {
             throw CNIError(code: CNIError.invalidConfig, "unsupported store", details: "'\(store)': a directory path or etcd://HOST:PORT[,HOST:PORT][/PREFIX]")
         }

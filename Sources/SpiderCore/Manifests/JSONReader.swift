@@ -3,6 +3,9 @@
 struct JSONReader {
     private let bytes: [UInt8]
     private var index = 0
+    /// Open objects and arrays; deeper than ``maxDepth`` is refused (the parser recurses).
+    private var depth = 0
+    static let maxDepth = 256
 
     /// Parses one JSON value; `nil` for anything that is not exactly one JSON value.
     static func parse(_ text: String) -> ManifestValue? {
@@ -28,6 +31,12 @@ struct JSONReader {
     private mutating func value() -> ManifestValue? {
         skipSpace()
         guard index < bytes.count else { return nil }
+        let open = bytes[index] == UInt8(ascii: "{") || bytes[index] == UInt8(ascii: "[")
+        if open {
+            depth += 1
+            guard depth <= JSONReader.maxDepth else { return nil }
+        }
+        defer { if open { depth -= 1 } }
         switch bytes[index] {
         case UInt8(ascii: "{"):
             index += 1

@@ -80,6 +80,7 @@ public enum ManifestValue: Sendable, Hashable, CustomStringConvertible {
 
     /// Every document of a YAML (or JSON, which is YAML) text; empty documents are skipped.
     public static func documents(yaml text: String) throws(ManifestError) -> [ManifestValue] {
+        try ManifestLimits.check(text)
         // JSON (what the ledger writes, and what many users apply) needs no YAML parser.
         if let first = text.utf8.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }),
            first == UInt8(ascii: "{") || first == UInt8(ascii: "["), let value = JSONReader.parse(text) {
@@ -88,8 +89,9 @@ public enum ManifestValue: Sendable, Hashable, CustomStringConvertible {
         do {
             var documents: [ManifestValue] = []
             var sequence = try Yams.compose_all(yaml: text)
+            var budget = ManifestLimits.maxValues
             while let node = sequence.next() {
-                let value = ManifestValue(node: node)
+                let value = try ManifestValue.converting(node, depth: 0, budget: &budget)
                 if value != .null { documents.append(value) }
             }
             if let error = sequence.error { throw ManifestError.malformed("\(error)".split(separator: "\n").joined(separator: " ")) }
@@ -98,6 +100,27 @@ public enum ManifestValue: Sendable, Hashable, CustomStringConvertible {
             throw error
         } catch {
             throw .malformed("\(error)".split(separator: "\n").joined(separator: " "))
+        }
+    }
+
+    /// The value of a YAML node, within ``ManifestLimits`` (aliases are expanded here, so an
+    /// alias bomb is stopped by the value budget).
+    static func converting(_ node: Node, depth: Int, budget: inout Int) throws(ManifestError) -> ManifestValue {
+        budget -= 1
+        guard budget >= 0 else { throw .malformed("the document expands to more than \(ManifestLimits.maxValues) values") }
+        guard depth <= ManifestLimits.maxDepth else { throw ManifestLimits.tooDeep }
+        switch node {
+        case .scalar: return ManifestValue(node: node)
+        case .mapping(let mapping):
+            var pairs: [(key: String, value: ManifestValue)] = []
+            for pair in mapping {
+                pairs.append((pair.key.string ?? "\(pair.key)", try converting(pair.value, depth: depth + 1, budget: &budget)))
+            }
+            return .object(pairs)
+        case .sequence(let sequence):
+            var items: [ManifestValue] = []
+            for item in sequence { items.append(try converting(item, depth: depth + 1, budget: &budget)) }
+            return .array(items)
         }
     }
 
@@ -142,6 +165,8 @@ public enum ManifestValue: Sendable, Hashable, CustomStringConvertible {
 
     static func needsQuotes(_ text: String) -> Bool {
         if text.isEmpty { return true }
+        // What could be a deep flow collection is quoted without asking the YAML parser.
+        guard (try? ManifestLimits.check(text)) != nil else { return true }
         let node = Node(text)
         let resolved = (try? Yams.compose(yaml: text)).flatMap { $0 }
         if let resolved, resolved.tag.description != Tag.Name.str.rawValue || resolved.scalar?.string != text { return true }

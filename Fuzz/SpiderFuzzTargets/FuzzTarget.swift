@@ -1,0 +1,92 @@
+import Foundation
+import SpiderCore
+
+/// The parsers that take outside input, each as a fuzz target: bytes in, whatever happens,
+/// no crash. Errors are the expected outcome for most inputs; a parsed value is also pushed
+/// through what consumes it next (printing, validation, planning), where a crash would hide.
+public enum FuzzTarget: String, CaseIterable, Sendable {
+    /// The coordinator's CNI configuration, its settings, and the IPAM pool annotations.
+    case cniConfig = "cni-config"
+    /// SpiderIPPool / SpiderReservedIP / SpiderCoordinator / SpiderMultusConfig manifests.
+    case manifest
+    /// Addresses, CIDRs and Spiderpool ranges.
+    case range
+    /// `ip` syntax: routes, rules, neighbours, addresses, MACs.
+    case ipSyntax = "ip-syntax"
+    /// A whole coordinator scenario (state + config + invocation) through the planner and simulator.
+    case scenario
+
+    /// Runs one input.
+    public func run(_ bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        switch self {
+        case .cniConfig: FuzzTarget.cniConfig(Data(bytes), text)
+        case .manifest: FuzzTarget.manifest(text)
+        case .range: FuzzTarget.range(text)
+        case .ipSyntax: FuzzTarget.ipSyntax(text)
+        case .scenario: FuzzTarget.scenario(Data(bytes))
+        }
+    }
+
+    static func cniConfig(_ data: Data, _ text: String) {
+        if let netConf = try? CoordinatorNetConf(json: data) {
+            _ = try? CoordinatorConfig(netConf: netConf)
+            _ = try? CoordinatorConfig(netConf: CoordinatorNetConf(), defaults: netConf, defaultRouteAnnotation: "net1")
+        }
+        _ = try? PoolChoice.parseSingle(text)
+        _ = try? PoolChoice.parseMultiple(text, interface: "net1")
+    }
+
+    static func manifest(_ text: String) {
+        if let documents = try? ManifestDocument.parse(text) {
+            for document in documents {
+                switch document {
+                case .ipPool(let pool):
+                    let defaulted = IPPoolWebhook.defaulted(pool)
+                    _ = try? IPPoolWebhook.validateCreate(defaulted)
+                    _ = defaulted.manifest.json(pretty: true)
+                    _ = try? PoolAddressSpace(subnet: defaulted.subnet, ips: defaulted.ips, excludeIPs: defaulted.excludeIPs)
+                case .reservedIP(let reserved):
+                    _ = reserved.manifest.json()
+                }
+            }
+        }
+        _ = try? SpiderCoordinator.parse(text)
+        if let configs = try? SpiderMultusConfig.parse(text) {
+            for config in configs { _ = try? config.render() }
+        }
+    }
+
+    static func range(_ text: String) {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).prefix(64) {
+            let word = String(line)
+            if let range = try? IPRange(parsing: word) {
+                _ = range.description
+                _ = range.count
+            }
+            if let network = IPNetwork(word) { _ = network.description }
+            if let address = IPAddress(word) { _ = address.description }
+        }
+        if let set = try? IPRangeSet(parsing: text.split(separator: ",").prefix(64).map(String.init)) {
+            _ = set.count
+            _ = set.subtracting(set).ranges.count
+            _ = set.address(at: AddressCount(UInt128(text.utf8.count)))
+        }
+    }
+
+    static func ipSyntax(_ text: String) {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).prefix(64) {
+            let word = String(line)
+            if let route = try? Route(parsing: word) { _ = route.description }
+            if let rule = try? RoutingRule(parsing: word) { _ = rule.description }
+            if let neighbour = try? Neighbour(parsing: word) { _ = neighbour.description }
+            if let address = try? InterfaceAddress(parsing: word) { _ = address.description }
+            _ = try? MACAddress.parse(word)
+        }
+    }
+
+    static func scenario(_ data: Data) {
+        guard let scenario = try? CoordinatorScenario(json: data) else { return }
+        _ = ScenarioRun(scenario)
+    }
+}
