@@ -80,15 +80,18 @@ public struct CoordinatorPlugin: CNIPlugin {
         if config.mode == .disabled { return result.json(version: call.version) }
         let pod = NetworkNamespace(path: call.environment.netns)
         guard pod.exists else { throw CNIError(code: CNIError.unknownContainer, "the Pod's network namespace \(call.environment.netns) does not exist") }
-        let before = try observe(pod, firewall: config.mode != .overlay && CoordinatorPlugin.hasIPTables)
-        let plan: RoutePlan
-        do { plan = try CoordinatorPlanner(config: config).plan(before, invocation(call, .add)) } catch {
-            throw CNIError(code: error.code, error.description)
-        }
-        do {
-            try PlanExecutor(pod: pod, node: .current).execute(plan)
-        } catch {
-            throw CNIError(code: 999, "coordinator failed, nothing was left changed", details: error.description)
+        let (before, plan) = try NodeLock.withLock { () throws(CNIError) -> (NamespacePair, RoutePlan) in
+            let before = try observe(pod, firewall: config.mode != .overlay && CoordinatorPlugin.hasIPTables)
+            let plan: RoutePlan
+            do throws(CoordinatorError) { plan = try CoordinatorPlanner(config: config).plan(before, invocation(call, .add)) } catch {
+                throw CNIError(code: error.code, error.description)
+            }
+            do {
+                try PlanExecutor(pod: pod, node: .current).execute(plan)
+            } catch {
+                throw CNIError(code: 999, "coordinator failed, nothing was left changed", details: "\(error)")
+            }
+            return (before, plan)
         }
         if let expected = try? before.applying(plan), let problems = try? PlanVerifier.verify(expected: expected, pod: pod), !problems.isEmpty {
             FileHandle.standardError.write(Data(("coordinator: the namespaces differ from the plan:\n" + problems.joined(separator: "\n") + "\n").utf8))
@@ -102,13 +105,15 @@ public struct CoordinatorPlugin: CNIPlugin {
         guard !call.environment.netns.isEmpty, pod.exists else { return }
         let config = try config(call)
         if config.mode == .disabled { return }
-        let state = try observe(pod, firewall: false)
-        let plan: RoutePlan
-        do { plan = try CoordinatorPlanner(config: config).plan(state, invocation(call, .del)) } catch {
-            throw CNIError(code: error.code, error.description)
-        }
-        do { try PlanExecutor(pod: pod, node: .current).execute(plan) } catch {
-            throw CNIError(code: 999, "coordinator DEL failed", details: error.description)
+        try NodeLock.withLock { () throws(CNIError) in
+            let state = try observe(pod, firewall: false)
+            let plan: RoutePlan
+            do throws(CoordinatorError) { plan = try CoordinatorPlanner(config: config).plan(state, invocation(call, .del)) } catch {
+                throw CNIError(code: error.code, error.description)
+            }
+            do { try PlanExecutor(pod: pod, node: .current).execute(plan) } catch {
+                throw CNIError(code: 999, "coordinator DEL failed", details: "\(error)")
+            }
         }
     }
 

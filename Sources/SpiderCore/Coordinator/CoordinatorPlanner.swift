@@ -414,6 +414,15 @@ public struct CoordinatorPlanner: Sendable {
                 try? builder.emit(.node, .deleteNeighbour(neighbour), "\(address) leaves with the Pod")
             }
         }
+        // The last Pod route of the host table gone, the node's rule to it goes too (Spiderpool
+        // leaves it for ever). The plugin runs ADD and DEL under one node lock, so no ADD can
+        // be relying on the rule meanwhile.
+        let table = config.hostRuleTable
+        if !builder.world.node.routes.contains(where: { $0.table == table }) {
+            for rule in builder.world.node.rules where rule == RoutingRule(family: rule.family, priority: 1000, table: table) {
+                try? builder.emit(.node, .deleteRule(rule), "no Pod route is left in table \(table)")
+            }
+        }
         return builder.plan
     }
 
