@@ -71,6 +71,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Docs/EMBEDDING.md's example: SpiderCore's planner from another tool.
+        .executableTarget(
+            name: "embed-planner",
+            dependencies: ["SpiderCore"],
+            path: "Examples/embedding"
+        ),
         .executableTarget(
             name: "spider-bench",
             dependencies: ["SpiderCore", "SpiderNetlink", "SpiderEtcd"],

@@ -20,6 +20,7 @@ struct PlanCommand: ParsableCommand {
               spiderctl plan --scenario O1-overlay-calico-macvlan.json
               spiderctl plan --scenario O1-overlay-calico-macvlan.json --check
               spiderctl plan --scenario O1-overlay-calico-macvlan.json --explain "10.233.0.0/18 table main"
+              spiderctl plan --scenario O1-overlay-calico-macvlan.json --graph | dot -Tsvg > pod.svg
             """
     )
 
@@ -39,6 +40,14 @@ struct PlanCommand: ParsableCommand {
 
     @Option(name: .customLong("pod-netns"), help: "The Pod namespace's name in the printed commands.")
     var podNetns = "pod"
+
+    @Flag(help: "Print the Pod's and the node's interfaces, tables and rules after the plan as a diagram (Graphviz DOT).")
+    var graph = false
+
+    enum GraphFormat: String, ExpressibleByArgument, CaseIterable { case dot, svg }
+
+    @Option(name: .customLong("graph-format"), help: "With --graph: dot (text) or svg (needs Graphviz's `dot`).")
+    var graphFormat: GraphFormat = .dot
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: scenario) else {
@@ -65,11 +74,36 @@ struct PlanCommand: ParsableCommand {
         guard let plan = run.plan, let after = run.after else {
             throw CommandFailure(run.failure?.description ?? "the call was refused")
         }
+        if graph {
+            let dot = PlanGraph.dot(after, title: parsed.name)
+            Console.write(graphFormat == .svg ? try PlanCommand.svg(dot) : dot)
+            return
+        }
         switch output {
         case .ip: PlanPrinter.printCommands(plan, podNetns: podNetns)
         case .json: Console.print(PlanPrinter.json(plan))
         case .tables: Console.print(PlanPrinter.tables(after))
         }
+    }
+
+    /// DOT rendered by Graphviz's `dot -Tsvg`.
+    static func svg(_ dot: String) throws -> String {
+        guard let path = ["/usr/bin/dot", "/usr/local/bin/dot"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw CommandFailure("--graph-format svg needs Graphviz's dot (apt-get install graphviz); --graph prints DOT without it")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["-Tsvg"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(dot.utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CommandFailure("dot -Tsvg failed (exit \(process.terminationStatus))") }
+        return String(decoding: data, as: UTF8.self)
     }
 
     func explainRoute(_ query: String, _ run: ScenarioRun) throws {
