@@ -12,7 +12,9 @@ if [ ! -d "$shared/golden" ]; then
 fi
 swift build --build-tests
 swift test --skip-build --disable-xctest "$@"
-# The whole suite (no filter) also fuzzes every outside-input parser for a bounded time.
+# The whole suite (no filter) also fuzzes every outside-input parser for a bounded time and
+# builds each library's DocC documentation with warnings as errors.
 if [ $# -eq 0 ]; then
     scripts/fuzz.sh "${SPIDER_FUZZ_SECONDS:-15}"
+    scripts/docs.sh
 fi

@@ -5,12 +5,13 @@ import SpiderCore
 import Glibc
 #endif
 
-/// Reads a live namespace into a ``NetworkState``: links, addresses, routes of every table
+/// Reads a live namespace into a `NetworkState`: links, addresses, routes of every table
 /// (both families, multipath included), rules, neighbours, the sysctls the coordinator sets,
 /// and, when asked, the kernel's `route get` answers and the mangle rules.
 public enum NetworkObserver {
     /// Observes `namespace`.
     /// - Parameters:
+    ///   - namespace: the namespace to read.
     ///   - routeGet: addresses to ask `ip route get` for (the node's answers for the Pod's addresses).
     ///   - firewall: also read `iptables -t mangle -S` / `ip6tables -t mangle -S` (needs the tools).
     public static func observe(_ namespace: NetworkNamespace, routeGet: [IPAddress] = [], firewall: Bool = false) throws(NetlinkError) -> NetworkState {

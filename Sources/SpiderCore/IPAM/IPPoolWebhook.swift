@@ -81,7 +81,11 @@ public enum IPPoolWebhook {
 
     /// The validating webhook on update: `ipVersion` and `subnet` are immutable, addresses in use
     /// must stay in the pool, and the create checks of the spec apply again.
-    /// - Parameter allocated: the addresses in use, with who holds them (`ns/name`).
+    /// - Parameters:
+    ///   - old: the stored pool.
+    ///   - pool: the pool as it would be stored.
+    ///   - allocated: the addresses in use, with who holds them (`ns/name`).
+    ///   - context: the other stored pools and what the checks need to know of the cluster.
     public static func validateUpdate(old: SpiderIPPool, new pool: SpiderIPPool, allocated: [IPAddress: String] = [:],
                                       context: Context = Context()) throws(ManifestError) {
         if pool.document["metadata"]?["deletionTimestamp"].map({ !$0.isNull }) ?? false {

@@ -1,7 +1,7 @@
 /// One change to a network namespace, as the planner emits it and the executor performs it.
 ///
 /// Every action can be printed as the `ip`, `sysctl` or `iptables` command that performs it
-/// (``commandLine``), which is how `spiderctl plan --output ip` shows a plan.
+/// (``commandLine(otherNamespace:)``), which is how `spiderctl plan --output ip` shows a plan.
 public enum PlanAction: Sendable, Hashable {
     /// Create a veth pair: one end here, the peer in the other namespace.
     case addVethPair(VethPair)

@@ -67,6 +67,7 @@ public struct RoutingRule: Sendable, Hashable, CustomStringConvertible {
     /// interface is dropped. Without `lookup` the table is main, as for `ip rule add`.
     ///
     /// - Parameters:
+    ///   - line: one rule, as `ip rule` prints it or `ip rule add` takes it.
     ///   - family: the family of the rule; without it, that of `from` or `to`. A rule with no
     ///     address (`from all lookup 500`) then throws ``IPSyntaxError/missingFamily(_:line:)``.
     /// - Throws: ``IPSyntaxError`` naming the bad token and the line.

@@ -4,7 +4,7 @@ import SpiderCore
 import Glibc
 #endif
 
-/// Applies a ``RoutePlan`` to the Pod's and the node's namespaces through netlink.
+/// Applies a `RoutePlan` to the Pod's and the node's namespaces through netlink.
 ///
 /// "Already exists" on an add and "not found" on a delete count as done (and are not undone).
 /// When an operation fails, every operation applied before it is undone in reverse order, and
