@@ -87,6 +87,9 @@ public final class EtcdClient: Sendable {
             case .answered(let status, let answer):
                 if index != first { preferred.withLock { $0 = index } }
                 return try EtcdClient.interpret(status, answer, endpoint.description)
+            case .tlsFailed(let reason):
+                throw .rejected(endpoint: endpoint.description, status: 0,
+                                reason: "TLS handshake failed (check the CA, the client certificate and its key): \(reason)")
             case .noAnswer(let reason):
                 reasons.append(endpoints.count > 1 ? "\(endpoint): \(reason)" : reason)
                 // Only a refused connection proves a write was not sent.

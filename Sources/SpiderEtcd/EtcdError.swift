@@ -26,7 +26,7 @@ public enum EtcdError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unavailable(let endpoint, let reason):
             "etcd at \(endpoint) cannot serve the request now: \(reason)"
         case .rejected(let endpoint, let status, let reason):
-            "etcd at \(endpoint) refused the request (HTTP \(status)): \(reason)"
+            status == 0 ? "etcd at \(endpoint) refused the connection: \(reason)" : "etcd at \(endpoint) refused the request (HTTP \(status)): \(reason)"
         case .malformedResponse(let endpoint, let reason):
             "unreadable answer from etcd at \(endpoint): \(reason)"
         case .invalidStore(let reason):

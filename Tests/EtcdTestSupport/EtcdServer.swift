@@ -15,6 +15,8 @@ public final class EtcdServer: @unchecked Sendable {
     }
 
     public let binary: String
+    /// With TLS: the CA, server and client certificate files (made with openssl for this server).
+    public let certificates: Certificates?
     public let clientPort: Int
     public let peerPort: Int
     public let dataDirectory: String
@@ -22,13 +24,24 @@ public final class EtcdServer: @unchecked Sendable {
     var process: Process?
     let log: String
 
+    /// Files of a test CA, a server certificate for 127.0.0.1 and a client certificate.
+    public struct Certificates: Sendable {
+        public let ca: String
+        public let serverCert: String
+        public let serverKey: String
+        public let clientCert: String
+        public let clientKey: String
+        /// The client side, as a store's TLS settings.
+        public var clientTLS: EtcdStore.TLS { EtcdStore.TLS(caFile: ca, certFile: clientCert, keyFile: clientKey) }
+    }
+
     /// `etcd://127.0.0.1:PORT/PREFIX`.
     public func store(prefix: String = "/test") -> String { "etcd://127.0.0.1:\(clientPort)\(prefix)" }
     public var endpoint: String { "127.0.0.1:\(clientPort)" }
 
     /// Starts etcd and waits until it answers. Fails with a clear message when etcd is not
     /// installed (`scripts/test.sh` installs it).
-    public init(name: String = "test") throws {
+    public init(name: String = "test", tls: Bool = false) throws {
         let candidates = [ProcessInfo.processInfo.environment["ETCD"], "/usr/bin/etcd", "/usr/local/bin/etcd"].compactMap { $0 }
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw Missing(description: "etcd is not installed (looked at \(candidates)); install Debian's etcd-server "
@@ -41,7 +54,39 @@ public final class EtcdServer: @unchecked Sendable {
         let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
         dataDirectory = base + "/spider-etcd-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         log = dataDirectory + ".log"
+        certificates = tls ? try EtcdServer.makeCertificates(in: dataDirectory + "-certs") : nil
         try start()
+    }
+
+    /// A CA, a server certificate for 127.0.0.1 and a client certificate, with openssl.
+    static func makeCertificates(in directory: String) throws -> Certificates {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let d = directory
+        let script = """
+            set -e
+            cd '\(d)'
+            openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=spider-test-ca
+            openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1
+            printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n' > server.ext
+            openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile server.ext
+            openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=spiderpool
+            printf 'extendedKeyUsage=clientAuth\\n' > client.ext
+            openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.crt -days 2 -extfile client.ext
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Missing(description: "cannot make test certificates with openssl (apt-get install openssl): \(output)")
+        }
+        return Certificates(ca: d + "/ca.crt", serverCert: d + "/server.crt", serverKey: d + "/server.key",
+                            clientCert: d + "/client.crt", clientKey: d + "/client.key")
     }
 
     deinit { stop() }
@@ -50,11 +95,15 @@ public final class EtcdServer: @unchecked Sendable {
     public func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        let client = "http://127.0.0.1:\(clientPort)", peer = "http://127.0.0.1:\(peerPort)"
+        let client = "\(certificates == nil ? "http" : "https")://127.0.0.1:\(clientPort)", peer = "http://127.0.0.1:\(peerPort)"
         process.arguments = ["--name", "test", "--data-dir", dataDirectory,
                              "--listen-client-urls", client, "--advertise-client-urls", client,
                              "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                              "--initial-cluster", "test=\(peer)", "--log-level", "warn"]
+        if let certificates {
+            process.arguments? += ["--cert-file", certificates.serverCert, "--key-file", certificates.serverKey,
+                                   "--client-cert-auth", "--trusted-ca-file", certificates.ca]
+        }
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = FileHandle(forWritingAtPath: log)
         handle?.seekToEndOfFile()
@@ -77,11 +126,13 @@ public final class EtcdServer: @unchecked Sendable {
     public func stop() {
         kill()
         try? FileManager.default.removeItem(atPath: dataDirectory)
+        try? FileManager.default.removeItem(atPath: dataDirectory + "-certs")
         try? FileManager.default.removeItem(atPath: log)
     }
 
     func waitUntilServing() throws {
-        let client = try EtcdClient(store: EtcdStore(parsing: store()), connectTimeout: .milliseconds(200), requestTimeout: .seconds(2))
+        let client = try EtcdClient(store: EtcdStore(parsing: store(), tls: certificates?.clientTLS ?? EtcdStore.TLS()),
+                                    connectTimeout: .milliseconds(200), requestTimeout: .seconds(2))
         let deadline = Date().addingTimeInterval(30)
         var last = ""
         while Date() < deadline {

@@ -200,6 +200,34 @@ struct EtcdLedgerTests {
         #expect(try mine.poolRecords("v") == nil, "the pool is gone")
     }
 
+    @Test("TLS with a client certificate: allocation works; without the CA or the certificate a clear error")
+    func mutualTLS() throws {
+        let server = try EtcdServer(name: "tls", tls: true)
+        defer { server.stop() }
+        let files = try #require(server.certificates)
+        let ledger = try EtcdLedger(store: EtcdStore(parsing: server.store(prefix: "/tls"), tls: files.clientTLS))
+        try IPAMService(ledger: ledger).apply(Self.pool("t", "10.9.0.0/24", "10.9.0.1-10.9.0.9"))
+        #expect(try IPAMService(ledger: ledger).allocate(Self.request("t1", "t")).addresses.map(\.address.description) == ["10.9.0.1/24"])
+
+        let noCertificate = try EtcdLedger(store: EtcdStore(parsing: server.store(prefix: "/tls"), tls: .init(caFile: files.ca)))
+        do {
+            _ = try noCertificate.pools()
+            Issue.record("etcd accepted a client without a certificate")
+        } catch {
+            #expect(error.code == 104 && error.description.contains("TLS handshake failed"), "\(error)")
+        }
+        let plain = try EtcdLedger(store: EtcdStore(parsing: server.store(prefix: "/tls")))
+        do {
+            _ = try plain.pools()
+            Issue.record("plain HTTP to an HTTPS etcd succeeded")
+        } catch {
+            #expect(error.description.contains(server.endpoint), "\(error)")
+        }
+        #expect(throws: IPAMError.self) {
+            try EtcdLedger(store: EtcdStore(parsing: server.store(), tls: .init(caFile: "/nonexistent/ca.crt")))
+        }
+    }
+
     @Test("audit finds, and sweep repairs, index entries without records and records without entries")
     func auditAndSweep() throws {
         let ledger = try Self.ledger("audit")

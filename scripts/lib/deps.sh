@@ -30,5 +30,5 @@ ensure_build_deps() {
 # ledger (the tests start their own on a free loopback port).
 ensure_test_deps() {
     ensure_build_deps
-    apt_install iproute2 util-linux iptables iputils-ping containernetworking-plugins etcd-server
+    apt_install iproute2 util-linux iptables iputils-ping containernetworking-plugins etcd-server openssl
 }

@@ -47,6 +47,8 @@ final class GatewayTransport: Sendable {
     enum Outcome {
         case answered(status: Int, body: [UInt8])
         case noAnswer(String)
+        /// The TLS handshake failed: a setting to fix, not a reason to try again.
+        case tlsFailed(String)
     }
 
     func post(_ endpoint: EtcdStore.Endpoint, _ path: String, _ body: [UInt8]) -> Outcome {
@@ -59,7 +61,15 @@ final class GatewayTransport: Sendable {
             let bytes = response.body.map { Array($0.readableBytesView) } ?? []
             return .answered(status: Int(response.status.code), body: bytes)
         } catch {
-            return .noAnswer(GatewayTransport.describe(error))
+            let text = String(describing: error)
+            if error is NIOSSLError || text.contains("SSL routines") || text.contains("sslError") {
+                return .tlsFailed(text)
+            }
+            var reason = GatewayTransport.describe(error)
+            if reason == "the connection was closed" && scheme == "http" {
+                reason += " (an HTTPS endpoint needs the CA file: etcd_ca_cert_file, spiderctl --etcd-cacert)"
+            }
+            return .noAnswer(reason)
         }
     }
 
