@@ -49,6 +49,22 @@ struct OperatorCommandTests {
                 "\(command.joined(separator: " ")) --help has no example:\n\(result.stdout)")
     }
 
+    @Test("ip list prints the same rows as a table, yaml and json")
+    func ipListFormats() throws {
+        let workspace = try CNIWorkspace("formats")
+        try workspace.applyPool("fmt", subnet: "10.66.0.0/24", ips: ["10.66.0.10-10.66.0.20"])
+        let allocated = try CLIRunner.run(["ip", "allocate", "--pool", "fmt", "--container-id", "c1", "--ifname", "eth0",
+                                           "--pod", "default/web-0", "--store", workspace.store])
+        #expect(allocated.status == 0 && allocated.stdout == "10.66.0.10/24\n", "\(allocated)")
+        let table = try CLIRunner.run(["ip", "list", "--store", workspace.store])
+        #expect(table.lines.count == 2 && table.lines[1].contains("web-0") && table.lines[1].contains("10.66.0.10/24"), "\(table)")
+        let yaml = try CLIRunner.run(["ip", "list", "-o", "yaml", "--store", workspace.store])
+        #expect(yaml.status == 0 && yaml.stdout.contains("ipv4: 10.66.0.10/24") && yaml.stdout.contains("name: web-0"), "\(yaml)")
+        let json = try CLIRunner.run(["ip", "list", "-o", "json", "--store", workspace.store])
+        let items = (try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) as? [[String: Any]]
+        #expect(items?.first?["ipv4"] as? String == "10.66.0.10/24", "\(json)")
+    }
+
     @Test("the embedding example plans the quick start's routes with SpiderCore alone")
     func embeddingExample() throws {
         let binary = try CLIRunner.binary().deletingLastPathComponent().appendingPathComponent("embed-planner")

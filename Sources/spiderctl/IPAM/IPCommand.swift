@@ -98,15 +98,22 @@ struct IPList: ParsableCommand {
             """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case table, wide, json }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, wide, yaml, json }
 
     @OptionGroup var store: StoreOptions
     @Option(help: "Only this pool's addresses.") var pool: String?
-    @Option(name: .shortAndLong, help: "table, wide or json.") var output: Format = .table
+    @Option(name: .shortAndLong, help: "table, wide, yaml or json.") var output: Format = .table
 
     func run() throws {
         let service = try store.service()
         var records = try attempt { () throws(IPAMError) in try service.ledger.allRecords() }
+        // Each pool's prefix length, read once (one store call, not one per address).
+        let prefixes = Dictionary(try attempt { () throws(IPAMError) in try service.ledger.pools() }.compactMap { pool in
+            IPNetwork(pool.subnet).map { (pool.name, $0.prefixLength) }
+        }, uniquingKeysWith: { a, _ in a })
+        func cidr(_ record: AllocationRecord) -> String {
+            prefixes[record.pool].map { "\(record.address)/\($0)" } ?? record.address.description
+        }
         if let pool { records = records.filter { $0.pool == pool } }
         let grouped = Dictionary(grouping: records, by: \.owner.attachment)
         let rows = grouped.keys.sorted().map { attachment -> (AllocationOwner, AllocationRecord?, AllocationRecord?) in
@@ -120,27 +127,22 @@ struct IPList: ParsableCommand {
             var table = TextTable(header)
             for (owner, v4, v6) in rows {
                 var row = [owner.podName.isEmpty ? owner.containerID : owner.podName, owner.interface, v4?.pool ?? "",
-                           v4.map { IPList.cidr($0, service) } ?? "", v6?.pool ?? "", v6.map { IPList.cidr($0, service) } ?? "", owner.node]
+                           v4.map(cidr) ?? "", v6?.pool ?? "", v6.map(cidr) ?? "", owner.node]
                 if output == .wide { row += [owner.podNamespace, owner.containerID] }
                 table.add(row)
             }
             table.lines.forEach(Console.print)
-        case .json:
+        case .json, .yaml:
             let items: [ManifestValue] = rows.map { owner, v4, v6 in
                 .object([("name", .string(owner.podName)), ("namespace", .string(owner.podNamespace)),
                          ("containerID", .string(owner.containerID)), ("interface", .string(owner.interface)),
-                         ("ipv4Pool", .string(v4?.pool ?? "")), ("ipv4", .string(v4.map { IPList.cidr($0, service) } ?? "")),
-                         ("ipv6Pool", .string(v6?.pool ?? "")), ("ipv6", .string(v6.map { IPList.cidr($0, service) } ?? "")),
+                         ("ipv4Pool", .string(v4?.pool ?? "")), ("ipv4", .string(v4.map(cidr) ?? "")),
+                         ("ipv6Pool", .string(v6?.pool ?? "")), ("ipv6", .string(v6.map(cidr) ?? "")),
                          ("node", .string(owner.node)), ("sticky", .bool(owner.isParked))])
             }
-            Console.print(ManifestValue.array(items).json(pretty: true))
+            let list = ManifestValue.array(items)
+            Console.print(output == .json ? list.json(pretty: true) : list.yaml.trimmingCharacters(in: .newlines))
         }
-    }
-
-    /// `address/prefix` with the pool's prefix length.
-    static func cidr(_ record: AllocationRecord, _ service: IPAMService<AnyLedger>) -> String {
-        let prefix = (try? service.ledger.pools().first { $0.name == record.pool }).flatMap { $0.flatMap { IPNetwork($0.subnet)?.prefixLength } }
-        return prefix.map { "\(record.address)/\($0)" } ?? record.address.description
     }
 }
 
