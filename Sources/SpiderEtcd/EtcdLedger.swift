@@ -219,12 +219,14 @@ public struct EtcdLedger: Ledger {
     }
 
     public func allRecords() throws(IPAMError) -> [AllocationRecord] {
-        let values = try run { () throws(EtcdError) in try client.range(prefix: "\(prefix)/records/") }
-        return values.compactMap { kv -> AllocationRecord? in
-            let path = kv.key.dropFirst("\(prefix)/records/".count)
-            guard let slash = path.firstIndex(of: "/") else { return nil }
-            return decode(kv, pool: String(path[..<slash]))?.record
-        }
+        try run { () throws(EtcdError) in try client.range(prefix: "\(prefix)/records/") }.compactMap { decodeRecord($0)?.record }
+    }
+
+    /// A record of any pool (the pool is in its key).
+    func decodeRecord(_ kv: EtcdKeyValue) -> Versioned? {
+        let path = kv.key.dropFirst("\(prefix)/records/".count)
+        guard let slash = path.firstIndex(of: "/") else { return nil }
+        return decode(kv, pool: String(path[..<slash]))
     }
 
     public func reserve(_ record: AllocationRecord) throws(IPAMError) -> Bool {
@@ -293,7 +295,8 @@ public struct EtcdLedger: Ledger {
     /// What does not fit the ledger's invariants: index entries without their record, records
     /// without their index entry, keys that do not parse. Empty when the ledger is sound.
     public func audit() throws(IPAMError) -> [String] {
-        let (records, entries) = try snapshot()
+        let (versioned, entries) = try snapshot()
+        let records = versioned.mapValues(\.record)
         var problems: [String] = []
         var indexed = Set<String>()
         for entry in entries {
@@ -319,34 +322,32 @@ public struct EtcdLedger: Ledger {
     /// Repairs what ``audit()`` finds, each repair conditional on the record not changing
     /// meanwhile: index entries without their record are deleted, missing ones added.
     public func sweep() throws(IPAMError) {
-        let (records, entries) = try snapshot()
+        let (records, entries) = try snapshot()  // with revisions: each repair only if unchanged since
         for entry in entries {
             guard let target = indexTarget(entry) else { continue }
-            if let record = records[target.recordKey], EtcdLedger.holds(record, target) { continue }
-            let condition: EtcdCompare = records[target.recordKey] == nil
-                ? .absent(target.recordKey)
-                : EtcdCompare(key: target.recordKey, .equal, .value(records[target.recordKey]?.ledgerText ?? ""))
+            if let record = records[target.recordKey], EtcdLedger.holds(record.record, target) { continue }
+            let condition: EtcdCompare = records[target.recordKey].map { .unchanged(target.recordKey, since: $0.revision) }
+                ?? .absent(target.recordKey)
             _ = try run { () throws(EtcdError) in try client.txn([condition], success: [.delete(key: entry)]) }
         }
         let indexed = Set(entries)
-        for (key, record) in records where !indexed.contains(ownerKey(record.owner, record.pool, record.address)) {
-            let condition = EtcdCompare(key: key, .equal, .value(record.ledgerText))
+        for (key, item) in records where !indexed.contains(ownerKey(item.record.owner, item.record.pool, item.record.address)) {
+            let record = item.record
             _ = try run { () throws(EtcdError) in
-                try client.txn([condition], success: [.put(key: ownerKey(record.owner, record.pool, record.address), value: "")])
+                try client.txn([.unchanged(key, since: item.revision)],
+                               success: [.put(key: ownerKey(record.owner, record.pool, record.address), value: "")])
             }
         }
     }
 
-    func snapshot() throws(IPAMError) -> (records: [String: AllocationRecord], entries: [String]) {
+    func snapshot() throws(IPAMError) -> (records: [String: Versioned], entries: [String]) {
         // One read-only transaction, so that records and index are seen at one revision.
         let answer = try run { () throws(EtcdError) in
             try client.txn([], success: [.range(prefix: "\(prefix)/records/"), .range(prefix: "\(prefix)/owners/", keysOnly: true)])
         }
-        var records: [String: AllocationRecord] = [:]
+        var records: [String: Versioned] = [:]
         for kv in answer.responses.first?.keyValues ?? [] {
-            let path = kv.key.dropFirst("\(prefix)/records/".count)
-            guard let slash = path.firstIndex(of: "/"), let versioned = decode(kv, pool: String(path[..<slash])) else { continue }
-            records[kv.key] = versioned.record
+            if let versioned = decodeRecord(kv) { records[kv.key] = versioned }
         }
         let entries = answer.responses.dropFirst().first?.keyValues.map(\.key) ?? []
         return (records, entries)

@@ -578,3 +578,26 @@ struct CNIProtocolTests {
         #expect(try workspace.holdings()["c4/eth0"] == nil)
     }
 }
+
+/// Inputs the review of session 2 found unguarded.
+@Suite("CNI protocol: store and DEL edge cases")
+struct CNIEdgeCaseTests {
+    @Test("an empty IPAM store is a configuration error (code 7), not a store failure")
+    func emptyStore() throws {
+        let workspace = try CNIProtocolTests.workspace("empty-store")
+        let config = CNIProtocolTests.ipamConfig(workspace, ["store": ""])
+        expectCNIError(try CNIProtocolTests.add(workspace, "c1", config: config), code: 7, "store \"\"")
+    }
+
+    @Test("coordinator DEL with the Pod's namespace gone succeeds without reading its configuration")
+    func delWithoutNetnsIgnoresConfig() throws {
+        let workspace = try CNIWorkspace("del-gone")
+        let bad = cniJSON(["cniVersion": "1.0.0", "name": "n", "type": "coordinator", "mode": "bogus",
+                           "spiderCoordinator": "/nonexistent/spidercoordinator.yaml"])
+        let environment = CNIWorkspace.environment("DEL", containerID: "c1", ifname: "net1", netns: "/var/run/netns/gone-spq-del")
+        expectQuietSuccess(try workspace.execute(workspace.coordinator, environment, stdin: bad), "DEL, netns gone")
+        // With the namespace there, the same configuration is refused.
+        let present = CNIWorkspace.environment("DEL", containerID: "c1", ifname: "net1", netns: "/proc/self/ns/net")
+        expectCNIError(try workspace.execute(workspace.coordinator, present, stdin: bad), code: 7, "DEL, netns present")
+    }
+}

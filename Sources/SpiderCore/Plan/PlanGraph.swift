@@ -66,24 +66,23 @@ public enum PlanGraph {
     /// A DOT string; with `escaped`, `\n` and `\l` in the text are kept as DOT line breaks.
     static func quoted(_ text: String, escaped: Bool = false) -> String {
         var result = "\""
-        var characters = Array(text)
-        var index = 0
-        while index < characters.count {
-            let character = characters[index]
-            if escaped && character == "\\" && index + 1 < characters.count && ["n", "l"].contains(characters[index + 1]) {
-                result += "\\" + String(characters[index + 1])
-                index += 2
-                continue
-            }
+        var characters = text.makeIterator()
+        while let character = characters.next() {
             switch character {
             case "\"": result += "\\\""
-            case "\\": result += "\\\\"
             case "\n": result += "\\n"
+            case "\\":
+                // `\n` and `\l` written by this type are DOT line breaks; any other backslash is text.
+                guard escaped else { result += "\\\\"; continue }
+                switch characters.next() {
+                case "n": result += "\\n"
+                case "l": result += "\\l"
+                case let other?: result += "\\\\" + quoted(String(other)).dropFirst().dropLast()
+                case nil: result += "\\\\"
+                }
             default: result.append(character)
             }
-            index += 1
         }
-        characters.removeAll()
         return result + "\""
     }
 }
