@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "swift-spiderpool",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "SpiderCore", targets: ["SpiderCore"]),
         .library(name: "SpiderNetlink", targets: ["SpiderNetlink"]),
@@ -14,7 +13,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         // The etcd ledger's HTTP client (etcd's JSON gateway); swift-nio and swift-nio-ssl come
         // with it and are named only for their types.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -26,7 +24,6 @@ let package = Package(
         .target(
             name: "SpiderCore",
             dependencies: [
-                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -42,7 +39,6 @@ let package = Package(
             name: "SpiderNetlink",
             dependencies: [
                 "SpiderCore", "CMnl", "CNetlinkShim",
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The etcd v3 ledger: networking stays out of SpiderCore.
@@ -53,14 +49,12 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "SpiderCNI",
             dependencies: [
                 "SpiderCore", "SpiderNetlink", "SpiderEtcd",
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -68,7 +62,6 @@ let package = Package(
             dependencies: [
                 "SpiderCore", "SpiderNetlink", "SpiderEtcd", "SpiderCNI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Docs/EMBEDDING.md's example: SpiderCore's planner from another tool.

@@ -5,7 +5,7 @@
 #   range        addresses, CIDRs, Spiderpool ranges
 #   ip-syntax    routes, rules, neighbours, addresses, MACs in `ip` syntax
 #   scenario     a coordinator scenario through the planner and the simulator
-# Seeds: the golden cases (../shared/golden), Examples/, and the kept regression inputs
+# Seeds: the golden cases (Tests/Fixtures/golden), Examples/, and the kept regression inputs
 # (Tests/FuzzRegressions/TARGET). A crash is copied to Tests/FuzzRegressions/TARGET/ and fails the run.
 #
 #   scripts/fuzz.sh [SECONDS-PER-TARGET] [TARGET...]     (default 20 s, every target)
@@ -15,7 +15,7 @@ source scripts/lib/deps.sh
 ensure_build_deps
 seconds="${1:-20}"; shift || true
 targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(cni-config manifest range ip-syntax scenario)
-shared="${SPIDER_SHARED_DIR:-../shared}"
+golden=Tests/Fixtures/golden
 
 # The toolchain's lld: Debian's gold cannot link the sanitized binary.
 lld="$(dirname "$(readlink -f "$(command -v swift)")")/ld.lld"
@@ -29,8 +29,19 @@ fuzzer="$(swift build -c release --scratch-path .build-fuzz --show-bin-path)/spi
 seed() {  # TARGET DIR
     local n=0 f
     case "$1" in
-        scenario|cni-config) for f in "$shared"/golden/coordinator/*.json Tests/Scenarios/coordinator/*.json; do [ -f "$f" ] && cp "$f" "$2/s$((n++))"; done ;;
-        manifest) for f in Examples/*/*.yaml "$shared"/golden/multus/*.yaml "$shared"/golden/*/*.yaml; do [ -f "$f" ] && cp "$f" "$2/s$((n++))"; done ;;
+        scenario|cni-config) for f in "$golden"/coordinator/*.json Tests/Scenarios/coordinator/*.json; do [ -f "$f" ] && cp "$f" "$2/s$((n++))"; done ;;
+        manifest)
+            for f in Examples/*/*.yaml; do [ -f "$f" ] && cp "$f" "$2/s$((n++))"; done
+            # Every SpiderMultusConfig of the golden Multus cases, one JSON document a seed.
+            python3 - "$golden/multus/multus_nad_cases.json" "$2" <<'PY'
+import json, sys
+cases = json.load(open(sys.argv[1]))
+for i, case in enumerate(cases.get("generated", []) + cases.get("rejected", [])):
+    doc = {"apiVersion": "spiderpool.spidernet.io/v2beta1", "kind": "SpiderMultusConfig"}
+    doc.update(case.get("input", {}))
+    open(f"{sys.argv[2]}/multus{i}", "w").write(json.dumps(doc))
+PY
+            ;;
         range) printf '10.6.212.100-10.6.212.200\n10.6.0.0/16\nfd00::1-fd00::ff\n::ffff:1.2.3.4\n' >"$2/s0"; printf '10.0.0.0/30,10.0.0.1\n' >"$2/s1" ;;
         ip-syntax) printf 'default via 10.6.0.1 dev net1 table 101\nfrom 10.6.212.200 lookup 101 pref 100\n10.6.0.1 dev net1 lladdr 02:42:ac:11:00:02 PERMANENT\n' >"$2/s0" ;;
     esac

@@ -56,9 +56,9 @@ enum PlanningBenchmarks {
         let config = config()
         let planner = CoordinatorPlanner(config: config)
 
-        let shared = URL(fileURLWithPath: ProcessInfo.processInfo.environment["SPIDER_SHARED_DIR"] ?? "../shared")
-            .appendingPathComponent("golden/coordinator/O1-overlay-calico-macvlan.json")
-        if let data = FileManager.default.contents(atPath: shared.path), let scenario = try? CoordinatorScenario(json: data),
+        let o1Case = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Tests/Fixtures/golden/coordinator/O1-overlay-calico-macvlan.json")
+        if let data = FileManager.default.contents(atPath: o1Case.path), let scenario = try? CoordinatorScenario(json: data),
            let o1Config = try? CoordinatorConfig(netConf: scenario.netConf) {
             let o1 = CoordinatorPlanner(config: o1Config)
             let ns = measure("O1") { (try? o1.plan(scenario.before, scenario.invocation))?.operations.count ?? 0 }
@@ -68,7 +68,7 @@ enum PlanningBenchmarks {
             }
             rows.append(("plan O1 (quick start: Calico eth0 + macvlan net1, ADD net1)", format(ns), format(withSimulation)))
         } else {
-            rows.append(("plan O1", "skipped: \(shared.path) not found", "—"))
+            rows.append(("plan O1", "skipped: \(o1Case.path) not found", "—"))
         }
 
         // A 4-NIC dual-stack Pod: ADD net1, net2, net3 in turn (each against the state the previous left).

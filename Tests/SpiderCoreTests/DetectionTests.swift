@@ -3,14 +3,14 @@ import Testing
 @testable import SpiderCore
 
 /// Cluster CIDR detection, SpiderCoordinator status and webhook: every case of
-/// `../shared/golden/detect/`, plus malformed inputs.
+/// `Tests/Fixtures/golden/detect/`, plus malformed inputs.
 @Suite("Detection")
 struct DetectionTests {
     // MARK: Golden helpers
 
     static func golden(_ name: String) throws -> ManifestValue {
-        let text = String(decoding: try SharedFixtures.data("detect/\(name)"), as: UTF8.self)
-        guard let value = try ManifestValue.documents(yaml: text).first else { throw SharedFixtures.Missing(description: "\(name) is empty") }
+        let text = String(decoding: try GoldenFixtures.data("detect/\(name)"), as: UTF8.self)
+        guard let value = try ManifestValue.documents(yaml: text).first else { throw GoldenFixtures.Missing(description: "\(name) is empty") }
         return value
     }
 

@@ -2,24 +2,24 @@ import Foundation
 import Testing
 @testable import SpiderCore
 
-/// The shared golden route-plan cases (`../shared/golden/coordinator/`), loaded at test time.
+/// The golden route-plan cases (`Tests/Fixtures/golden/coordinator/`), loaded at test time.
 enum GoldenCoordinatorCases {
-    static var directory: URL { SharedFixtures.goldenDirectory.appendingPathComponent("coordinator") }
+    static var directory: URL { GoldenFixtures.goldenDirectory.appendingPathComponent("coordinator") }
 
     static var names: [String] {
         get throws {
             let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted()
-            guard !names.isEmpty else { throw SharedFixtures.Missing(description: "no golden cases in \(directory.path)") }
+            guard !names.isEmpty else { throw GoldenFixtures.Missing(description: "no golden cases in \(directory.path)") }
             return names
         }
     }
 
     static func scenario(_ name: String) throws -> CoordinatorScenario {
-        try CoordinatorScenario(json: SharedFixtures.data("coordinator/" + name))
+        try CoordinatorScenario(json: GoldenFixtures.data("coordinator/" + name))
     }
 
     /// The project's own cases, in `Tests/Scenarios/coordinator/`.
-    static var ownDirectory: URL { SharedFixtures.packageRoot.appendingPathComponent("Tests/Scenarios/coordinator") }
+    static var ownDirectory: URL { GoldenFixtures.packageRoot.appendingPathComponent("Tests/Scenarios/coordinator") }
 
     static var ownNames: [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: ownDirectory.path).filter { $0.hasSuffix(".json") }.sorted()) ?? []
@@ -28,15 +28,15 @@ enum GoldenCoordinatorCases {
     static func ownScenario(_ name: String) throws -> CoordinatorScenario {
         let url = ownDirectory.appendingPathComponent(name)
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw SharedFixtures.Missing(description: "cannot read \(url.path)")
+            throw GoldenFixtures.Missing(description: "cannot read \(url.path)")
         }
         return try CoordinatorScenario(json: data)
     }
 }
 
-@Suite("Golden route plans (shared/golden/coordinator)")
+@Suite("Golden route plans (Fixtures/golden/coordinator)")
 struct GoldenCoordinatorTests {
-    @Test("the shared cases are there")
+    @Test("the golden cases are there")
     func present() throws {
         #expect(try GoldenCoordinatorCases.names.count >= 16)
     }
@@ -68,7 +68,7 @@ struct GoldenCoordinatorTests {
         }
     }
 
-    @Test("shared and own cases together make at least 25")
+    @Test("golden and own cases together make at least 25")
     func enoughCases() throws {
         #expect(try GoldenCoordinatorCases.names.count + GoldenCoordinatorCases.ownNames.count >= 25)
     }

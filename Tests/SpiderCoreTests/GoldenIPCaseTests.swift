@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SpiderCore
 
-/// Every case of `../shared/golden/ip/ip_cases.json` about address, range and CIDR math,
+/// Every case of `Tests/Fixtures/golden/ip/ip_cases.json` about address, range and CIDR math,
 /// parsing and validation, mapped from Spiderpool's Go function names to our API.
 ///
 /// Cases marked `quirk` record Go bugs we do not copy; for those the fixed behaviour is stated
@@ -67,8 +67,8 @@ struct GoldenIPCase: CustomTestStringConvertible, Sendable {
     ]
 
     static func load() throws -> [GoldenIPCase] {
-        let root = try JSONValue(data: SharedFixtures.data("ip/ip_cases.json"))
-        guard case .array(let cases) = root["cases"] else { throw SharedFixtures.Missing(description: "ip_cases.json has no cases") }
+        let root = try JSONValue(data: GoldenFixtures.data("ip/ip_cases.json"))
+        guard case .array(let cases) = root["cases"] else { throw GoldenFixtures.Missing(description: "ip_cases.json has no cases") }
         return cases.map { item in
             GoldenIPCase(
                 id: item["id"].stringValue ?? "?", fn: item["fn"].stringValue ?? "?",
@@ -292,7 +292,7 @@ enum SpiderpoolIPAdapter {
     }
 }
 
-@Suite("Golden IP cases (shared/golden/ip)")
+@Suite("Golden IP cases (Fixtures/golden/ip)")
 struct GoldenIPCaseTests {
     @Test("every case's function is mapped here or by the IPAM suite")
     func everyFunctionIsAccountedFor() throws {

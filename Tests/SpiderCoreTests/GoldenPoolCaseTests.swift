@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SpiderCore
 
-// Every case of `../shared/golden/ip/ip_cases.json` whose `fn` is one of
+// Every case of `Tests/Fixtures/golden/ip/ip_cases.json` whose `fn` is one of
 // `GoldenIPCase.poolFunctions`: the pool webhook, pool ordering, wildcards, the allocation
 // records and the allocator, mapped from Spiderpool's Go functions to our API.
 //
@@ -402,7 +402,7 @@ final class AlwaysConflictingLedger: Ledger, @unchecked Sendable {
 
 // MARK: - Tests
 
-@Suite("Golden pool cases (shared/golden/ip, pool functions)")
+@Suite("Golden pool cases (Fixtures/golden/ip, pool functions)")
 struct GoldenPoolCaseTests {
     @Test("every pool function is mapped here")
     func everyPoolFunctionIsMapped() throws {

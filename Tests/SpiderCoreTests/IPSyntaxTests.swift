@@ -3,7 +3,7 @@ import Testing
 @testable import SpiderCore
 
 /// The `ip` syntax strings of the coordinator golden files, found by walking every
-/// `shared/golden/coordinator/*.json`: `routes` and `tables.*` (routes), `rules`, `neighbours`,
+/// `Tests/Fixtures/golden/coordinator/*.json`: `routes` and `tables.*` (routes), `rules`, `neighbours`,
 /// `addresses` and `links`, each with the family of the block it sits in (`v6` or not).
 private struct CoordinatorGolden {
     struct Entry: CustomStringConvertible {
@@ -22,20 +22,20 @@ private struct CoordinatorGolden {
 
     /// Loads every coordinator case; a missing folder or file is a failure that names the path.
     static func load() throws -> CoordinatorGolden {
-        let directory = SharedFixtures.goldenDirectory.appendingPathComponent("coordinator")
+        let directory = GoldenFixtures.goldenDirectory.appendingPathComponent("coordinator")
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         } catch {
-            throw SharedFixtures.Missing(description: "golden folder \(directory.path) is missing: the shared/ folder must sit beside the project root (or set SPIDER_SHARED_DIR)")
+            throw GoldenFixtures.Missing(description: "golden folder \(directory.path) is missing from this checkout")
         }
         var golden = CoordinatorGolden()
         for name in names.sorted() where name.hasSuffix(".json") {
-            let object = try JSONSerialization.jsonObject(with: SharedFixtures.data("coordinator/" + name))
+            let object = try JSONSerialization.jsonObject(with: GoldenFixtures.data("coordinator/" + name))
             golden.walk(object, file: name, path: "", family: .v4)
         }
         guard !golden.routes.isEmpty else {
-            throw SharedFixtures.Missing(description: "no routes found in \(directory.path)")
+            throw GoldenFixtures.Missing(description: "no routes found in \(directory.path)")
         }
         return golden
     }

@@ -26,15 +26,15 @@ private func parse(_ lines: [String], _ family: IPFamily) throws -> [Route] {
     try lines.map { try Route(parsing: $0, family: family) }
 }
 
-/// The `ip route show table N` listings of the shared golden cases: each `expect` table, and
+/// The `ip route show table N` listings of the golden cases: each `expect` table, and
 /// each table of each before-state (routes grouped by table, order kept).
 private enum GoldenListings {
     static func load() throws -> [KernelOrderListing] {
-        let directory = SharedFixtures.goldenDirectory.appendingPathComponent("coordinator")
+        let directory = GoldenFixtures.goldenDirectory.appendingPathComponent("coordinator")
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted()
         var tables: [KernelOrderListing] = []
         for name in names {
-            let object = try JSONSerialization.jsonObject(with: SharedFixtures.data("coordinator/" + name))
+            let object = try JSONSerialization.jsonObject(with: GoldenFixtures.data("coordinator/" + name))
             guard let root = object as? [String: Any] else { continue }
             for side in ["pod", "node"] {
                 if let state = root[side] as? [String: Any] {
@@ -68,7 +68,7 @@ private enum GoldenListings {
     }
 
     static func d1() throws -> [String: Any] {
-        let object = try JSONSerialization.jsonObject(with: SharedFixtures.data("coordinator/D1-dual-stack-overlay.json"))
+        let object = try JSONSerialization.jsonObject(with: GoldenFixtures.data("coordinator/D1-dual-stack-overlay.json"))
         return try #require(object as? [String: Any])
     }
 }
@@ -131,7 +131,7 @@ struct KernelRouteOrderTests {
             "default via fd00:10:6::1 dev net1 metric 100 pref medium",
             "default via fe80::1 dev eth0 metric 1024 pref medium",
         ]),
-        // shared/golden/coordinator/D1-dual-stack-overlay.json, expect.pod.v6.tables.main.
+        // Fixtures/golden/coordinator/D1-dual-stack-overlay.json, expect.pod.v6.tables.main.
         KernelOrderListing(name: "D1 pod IPv6 main", family: .v6, lines: [
             "fd00:10:6::132 dev eth0 metric 1024 pref medium",
             "fd00:10:6::/64 dev net1 proto kernel metric 256 pref medium",

@@ -11,10 +11,10 @@ import Testing
     }
 
     static func cases(_ key: String) throws -> [Case] {
-        let data = try SharedFixtures.data("multus/multus_nad_cases.json")
+        let data = try GoldenFixtures.data("multus/multus_nad_cases.json")
         let documents = try ManifestValue.documents(yaml: String(decoding: data, as: UTF8.self))
         guard let root = documents.first, let items = root[key]?.arrayValue else {
-            throw SharedFixtures.Missing(description: "multus_nad_cases.json has no \(key) list")
+            throw GoldenFixtures.Missing(description: "multus_nad_cases.json has no \(key) list")
         }
         return items.map { Case(name: $0["name"]?.stringValue ?? "?", value: $0) }
     }

@@ -3,23 +3,20 @@ import Testing
 import SpiderCore
 @testable import SpiderNetlink
 
-/// Every shared golden coordinator case, for real: its before-state built in two namespaces,
+/// Every golden coordinator case (Tests/Fixtures/golden), for real: its before-state built in two namespaces,
 /// observed through netlink, planned, executed, observed again, and compared with `expect`.
 @Suite("Golden route plans on a real kernel")
 struct GoldenKernelTests {
     static var goldenDirectory: URL {
-        if let override = ProcessInfo.processInfo.environment["SPIDER_SHARED_DIR"] {
-            return URL(fileURLWithPath: override).appendingPathComponent("golden/coordinator")
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/golden/coordinator")
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/golden/coordinator")
     }
 
     static var cases: [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: goldenDirectory.path).filter { $0.hasSuffix(".json") }.sorted()) ?? []
     }
 
-    @Test("the shared cases are there")
+    @Test("the golden cases are there")
     func present() {
         #expect(Self.cases.count >= 16, "no golden cases found in \(Self.goldenDirectory.path)")
     }

@@ -1,15 +1,12 @@
 import Foundation
 import Testing
 
-/// `spiderctl plan` against the shared golden cases: `--check`, the output formats, `--explain`.
+/// `spiderctl plan` against the golden cases (Tests/Fixtures/golden): `--check`, the output formats, `--explain`.
 @Suite("spiderctl plan")
 struct PlanCommandTests {
     static var goldenDirectory: URL {
-        if let override = ProcessInfo.processInfo.environment["SPIDER_SHARED_DIR"] {
-            return URL(fileURLWithPath: override).appendingPathComponent("golden/coordinator")
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/golden/coordinator")
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/golden/coordinator")
     }
 
     static var cases: [String] {
@@ -22,7 +19,7 @@ struct PlanCommandTests {
 
     static func path(_ name: String) -> String { goldenDirectory.appendingPathComponent(name).path }
 
-    @Test("--check exits 0 for every shared case", arguments: try cases)
+    @Test("--check exits 0 for every golden case", arguments: try cases)
     func check(_ name: String) throws {
         let result = try CLIRunner.run(["plan", "--scenario", Self.path(name), "--check"])
         #expect(result.status == 0, "\(name): \(result)")
