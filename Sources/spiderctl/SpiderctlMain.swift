@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpiderCNI
 
 /// Entry point: runs the command line and turns every failure into exit code 1 and one line
 /// on stderr (`error: …`), so scripts get a stable contract. `--help` and `--version` exit 0.
@@ -10,12 +11,12 @@ enum SpiderctlMain {
         // plugin, without the command-line parser.
         let invokedAs = CommandLine.arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
         if let plugin = CNIEntry.plugin(named: invokedAs) {
-            let stdin = FileHandle.standardInput.readDataToEndOfFile()
+            let stdin = CNIRunner.readStandardInput()
             let (output, status) = plugin(ProcessInfo.processInfo.environment, stdin)
             if !output.isEmpty { FileHandle.standardOutput.write(Data((output + "\n").utf8)) }
             Foundation.exit(status)
         }
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments = BulkRangeArguments.rewrite(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try Spiderctl.parseAsRoot(arguments)
             try command.run()

@@ -15,10 +15,18 @@ import SpiderEtcd
 public struct SpiderpoolIPAMPlugin: CNIPlugin {
     public init() {}
 
-    func ipam(_ call: CNIInvocation) -> [String: Any] { call.config["ipam"] as? [String: Any] ?? call.config }
+    /// The IPAM settings: the config's `ipam` object, or the config itself when the plugin is
+    /// called directly. An `ipam` that is not an object is refused, never taken as "defaults".
+    func ipam(_ call: CNIInvocation) throws(CNIError) -> [String: Any] {
+        guard let value = call.config["ipam"] else { return call.config }
+        guard let object = value as? [String: Any] else {
+            throw CNIError(code: CNIError.decodingFailure, "ipam must be a JSON object", details: "for example {\"type\": \"spiderpool\", \"default_ipv4_ippool\": [\"pool\"]}")
+        }
+        return object
+    }
 
     func service(_ call: CNIInvocation) throws(CNIError) -> IPAMService<AnyLedger> {
-        let ipam = ipam(call)
+        let ipam = try ipam(call)
         func text(_ key: String) throws(CNIError) -> String? {
             guard let value = ipam[key] else { return nil }
             guard let string = value as? String else { throw CNIError(code: CNIError.decodingFailure, "\(key) must be a string") }
@@ -52,7 +60,7 @@ public struct SpiderpoolIPAMPlugin: CNIPlugin {
     }
 
     func request(_ call: CNIInvocation) throws(CNIError) -> AllocationRequest {
-        let ipam = ipam(call)
+        let ipam = try ipam(call)
         var request = AllocationRequest(attachment: try attachment(call))
         let args = call.environment.args
         request.podNamespace = args["K8S_POD_NAMESPACE"] ?? ""
@@ -99,6 +107,8 @@ public struct SpiderpoolIPAMPlugin: CNIPlugin {
         request.namespaceDefaults = PoolChoice(ipv4: try names(configArgs["ipam.spidernet.io/default-ipv4-ippool"], "default-ipv4-ippool"),
                                                ipv6: try names(configArgs["ipam.spidernet.io/default-ipv6-ippool"], "default-ipv6-ippool"))
         request.multusName = configArgs["k8s.v1.cni.cncf.io/network"] as? String
+        request.ownerKind = try ownerKind(call)
+        do { try request.validateIdentity() } catch { throw SpiderpoolIPAMPlugin.cni(error) }
 
         var fixed: [String] = []
         for (source, value) in [("runtimeConfig.ips", (call.config["runtimeConfig"] as? [String: Any])?["ips"]),
@@ -129,11 +139,19 @@ public struct SpiderpoolIPAMPlugin: CNIPlugin {
         return result.json(version: call.version)
     }
 
+    /// The Pod's controller kind, `args["ipam.spidernet.io/owner-kind"]`, when the runtime passed it.
+    func ownerKind(_ call: CNIInvocation) throws(CNIError) -> String? {
+        guard let value = (call.config["args"] as? [String: Any])?["ipam.spidernet.io/owner-kind"] else { return nil }
+        guard let kind = value as? String else { throw CNIError(code: CNIError.decodingFailure, "args.ipam.spidernet.io/owner-kind must be a string") }
+        return kind
+    }
+
     public func del(_ call: CNIInvocation) throws(CNIError) {
         let service = try service(call)
         let attachment = try attachment(call)
-        let sticky = (ipam(call)["sticky"] as? String).flatMap(AllocationRequest.StickyPolicy.init(rawValue:)) ?? .auto
-        do { try service.release(attachment, sticky: sticky) } catch { throw SpiderpoolIPAMPlugin.cni(error) }
+        let sticky = (try ipam(call)["sticky"] as? String).flatMap(AllocationRequest.StickyPolicy.init(rawValue:)) ?? .auto
+        let kind = try? ownerKind(call)
+        do { try service.release(attachment, sticky: sticky, ownerKind: kind ?? nil) } catch { throw SpiderpoolIPAMPlugin.cni(error) }
     }
 
     public func check(_ call: CNIInvocation) throws(CNIError) {
@@ -173,6 +191,8 @@ public struct SpiderpoolIPAMPlugin: CNIPlugin {
         do {
             let service = try service(call)
             _ = try service.ledger.pools()
+            // Ready means an ADD could write: a read-only store is not ready.
+            try service.ledger.probeWritable()
         } catch {
             throw CNIError(code: CNIError.pluginNotAvailable, "the spiderpool store is not usable", details: "\(error)")
         }

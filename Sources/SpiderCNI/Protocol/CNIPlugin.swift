@@ -24,7 +24,32 @@ public protocol CNIPlugin {
 /// Runs a plugin the way a container runtime expects: environment and stdin in, result or error
 /// JSON on stdout, exit status 0 or 1. Nothing else is ever written to stdout.
 public enum CNIRunner {
+    /// The largest network configuration a plugin reads (1 MiB). Real configurations are a few
+    /// KiB; a larger one is refused before it is parsed, so hostile input cannot cost seconds
+    /// and gigabytes.
+    public static let maxConfigBytes = 1 << 20
+
+    /// Reads the network configuration from standard input, stopping one byte past
+    /// ``maxConfigBytes`` (``run(_:environment:stdin:)`` refuses such input).
+    public static func readStandardInput() -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while data.count <= maxConfigBytes {
+            let wanted = min(buffer.count, maxConfigBytes + 1 - data.count)
+            let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, wanted) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            data.append(contentsOf: buffer[0..<count])
+        }
+        return data
+    }
+
     public static func run(_ plugin: some CNIPlugin, environment: [String: String], stdin: Data) -> (stdout: String, status: Int32) {
+        guard stdin.count <= maxConfigBytes else {
+            let error = CNIError(code: CNIError.invalidConfig, "the network configuration is larger than \(maxConfigBytes) bytes",
+                                 details: "a plugin reads at most 1 MiB of configuration on stdin")
+            return (error.json(version: "1.1.0"), 1)
+        }
         let parsed = JSON.object(stdin)
         var version = (parsed?["cniVersion"] as? String).flatMap { CNIVersion.supported.contains($0) ? $0 : nil } ?? "1.1.0"
         do throws(CNIError) {

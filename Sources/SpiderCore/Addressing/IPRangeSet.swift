@@ -33,6 +33,14 @@ public struct IPRangeSet: Sendable, Hashable, CustomStringConvertible, Expressib
         self.init(parsed)
     }
 
+    /// Addresses no Pod interface may hold, whatever a pool says: IPv4 `0.0.0.0/8` ("this
+    /// network"), loopback `127.0.0.0/8`, multicast `224.0.0.0/4` and the limited broadcast
+    /// `255.255.255.255`; IPv6 unspecified `::`, loopback `::1` and multicast `ff00::/8`.
+    public static let unassignable: IPRangeSet = {
+        let texts = ["0.0.0.0/8", "127.0.0.0/8", "224.0.0.0/4", "255.255.255.255/32", "::/128", "::1/128", "ff00::/8"]
+        return IPRangeSet(texts.compactMap { IPNetwork($0)?.range })
+    }()
+
     /// Whether the set has no address.
     public var isEmpty: Bool { ranges.isEmpty }
 
@@ -65,6 +73,35 @@ public struct IPRangeSet: Sendable, Hashable, CustomStringConvertible, Expressib
     public func contains(_ range: IPRange) -> Bool {
         guard let index = indexOfLastRange(startingAtOrBefore: range.lower) else { return false }
         return ranges[index].contains(range)
+    }
+
+    /// Whether some address of `range` is in the set (binary search).
+    public func overlaps(_ range: IPRange) -> Bool {
+        var index = indexOfLastRange(startingAtOrBefore: range.lower) ?? 0
+        while index < ranges.count, ranges[index].lower <= range.upper {
+            if ranges[index].overlaps(range) { return true }
+            index += 1
+        }
+        return false
+    }
+
+    /// The parts of `range` that are not in this set, ascending: `IPRangeSet([range])
+    /// .subtracting(self).ranges`, found by binary search (logarithmic in this set's size, linear
+    /// in the number of holes inside `range`).
+    public func complement(within range: IPRange) -> [IPRange] {
+        var result: [IPRange] = []
+        var lower = range.lower.value
+        var index = indexOfLastRange(startingAtOrBefore: range.lower) ?? 0
+        while index < ranges.count, ranges[index].lower <= range.upper {
+            let hole = ranges[index]
+            index += 1
+            guard hole.family == range.family, hole.upper.value >= lower, hole.upper >= range.lower else { continue }
+            if hole.lower.value > lower { result.append(IPRange(family: range.family, lower: lower, upper: hole.lower.value - 1)) }
+            guard hole.upper.value < range.upper.value else { return result }
+            lower = hole.upper.value + 1
+        }
+        result.append(IPRange(family: range.family, lower: lower, upper: range.upper.value))
+        return result
     }
 
     /// Whether every address of `other` is in this set.

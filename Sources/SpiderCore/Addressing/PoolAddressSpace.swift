@@ -26,14 +26,13 @@ public struct PoolAddressSpace: Sendable, Hashable {
         guard let subnet = IPNetwork(subnetText) else { throw .invalidCIDRAddress(subnetText) }
         self.subnet = subnet
         var entries: [IPRange] = []
-        for text in ips {
-            let range = try PoolAddressSpace.entry(text, in: subnet)
-            for (old, oldText) in zip(entries, ips) where old.overlaps(range) {
-                let relation: AddressError.OverlapRelation =
-                    old.contains(range) ? .coveredBy : range.contains(old) ? .covers : .overlaps
-                throw .overlappingRanges(text, existing: oldText, relation: relation)
-            }
-            entries.append(range)
+        entries.reserveCapacity(ips.count)
+        for text in ips { entries.append(try PoolAddressSpace.entry(text, in: subnet)) }
+        if let (index, earlier) = PoolAddressSpace.firstOverlap(entries) {
+            let old = entries[earlier], range = entries[index]
+            let relation: AddressError.OverlapRelation =
+                old.contains(range) ? .coveredBy : range.contains(old) ? .covers : .overlaps
+            throw .overlappingRanges(ips[index], existing: ips[earlier], relation: relation)
         }
         var excluded: [IPRange] = []
         for text in excludeIPs { excluded.append(try PoolAddressSpace.entry(text, in: subnet)) }
@@ -46,7 +45,7 @@ public struct PoolAddressSpace: Sendable, Hashable {
     /// Each `ips` entry minus `excludeIPs`, entry by entry in the order given (Spiderpool's
     /// interval list: unlike ``effective``, touching entries are not merged).
     public var effectiveEntries: [IPRange] {
-        entries.flatMap { IPRangeSet([$0]).subtracting(excluded).ranges }
+        entries.flatMap { excluded.complement(within: $0) }
     }
 
     /// The number of addresses that can be allocated, exact.
@@ -57,7 +56,37 @@ public struct PoolAddressSpace: Sendable, Hashable {
 
     /// The ranges among `others` that share an address with ``effective``, as given.
     public func overlapping(_ others: [IPRange]) -> [IPRange] {
-        others.filter { effective.overlaps(IPRangeSet([$0])) }
+        others.filter { effective.overlaps($0) }
+    }
+
+    /// The first entry, in the order given, that shares an address with an earlier one, and
+    /// the first such earlier entry: what Spiderpool's pairwise check reports, found in
+    /// O(n log² n) instead of comparing every pair.
+    static func firstOverlap(_ entries: [IPRange]) -> (index: Int, earlier: Int)? {
+        guard hasOverlap(entries[...]) else { return nil }
+        // The shortest overlapping prefix ends at the entry Spiderpool names first.
+        var low = 2, high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if hasOverlap(entries[..<mid]) { high = mid } else { low = mid + 1 }
+        }
+        let index = low - 1
+        guard let earlier = entries[..<index].firstIndex(where: { $0.overlaps(entries[index]) }) else { return nil }
+        return (index, earlier)
+    }
+
+    /// Whether any two of `entries` share an address (sort, then compare neighbours).
+    static func hasOverlap(_ entries: ArraySlice<IPRange>) -> Bool {
+        let sorted = entries.sorted { $0.lower < $1.lower }
+        // Sorted by lower bound, two entries overlap exactly when one starts at or before the
+        // highest upper bound seen so far (families never mix: IPv4 sorts before IPv6).
+        var highest: IPAddress?
+        for range in sorted {
+            if let upper = highest, upper.family == range.family, range.lower <= upper { return true }
+            if let upper = highest, upper.family == range.family, upper >= range.upper { continue }
+            highest = range.upper
+        }
+        return false
     }
 
     static func entry(_ text: String, in subnet: IPNetwork) throws(AddressError) -> IPRange {

@@ -25,6 +25,10 @@ public struct AllocationRequest: Sendable, Hashable {
     /// Whether a released address is kept for this Pod's next incarnation (`auto`: for
     /// StatefulSet-style names `NAME-ORDINAL`).
     public var sticky: StickyPolicy = .auto
+    /// The kind of the Pod's controller (`StatefulSet`, `ReplicaSet`, …) when the runtime passes
+    /// it (`args["ipam.spidernet.io/owner-kind"]`, e.g. through Multus `cni-args`); `sticky: auto`
+    /// then trusts it instead of the Pod's name.
+    public var ownerKind: String?
 
     public enum StickyPolicy: String, Sendable, Hashable, Codable { case auto, always, never }
 
@@ -40,15 +44,43 @@ public struct AllocationRequest: Sendable, Hashable {
         switch sticky {
         case .always: !podName.isEmpty
         case .never: false
-        case .auto: AllocationRequest.looksLikeStatefulSetPod(podName)
+        case .auto: AllocationRequest.isStatefulPod(name: podName, ownerKind: ownerKind)
         }
     }
 
-    /// `NAME-ORDINAL`, as StatefulSet Pods are named.
+    /// What `sticky: auto` decides: a StatefulSet's Pod keeps its addresses. The owner's kind
+    /// decides when it is known; otherwise the name does (``looksLikeStatefulSetPod(_:)``).
+    public static func isStatefulPod(name: String, ownerKind: String?) -> Bool {
+        if let ownerKind, !ownerKind.isEmpty { return ownerKind == "StatefulSet" }
+        return looksLikeStatefulSetPod(name)
+    }
+
+    /// The characters of the random suffixes Kubernetes gives generated names (ReplicaSet,
+    /// DaemonSet and Job Pods): no vowels, no 0, 1 or 3.
+    static let generatedNameAlphabet = Set("bcdfghjklmnpqrstvwxz2456789")
+
+    /// `NAME-ORDINAL`, as StatefulSet Pods are named: the last segment is a decimal number. A
+    /// 5-character segment made only of the generated-name alphabet (`web-7f9c4-24567`) may be
+    /// a Deployment's or DaemonSet's random suffix that happens to be all digits, so it is not
+    /// taken as an ordinal on the name alone.
     public static func looksLikeStatefulSetPod(_ name: String) -> Bool {
         guard let dash = name.lastIndex(of: "-"), dash != name.startIndex else { return false }
         let ordinal = name[name.index(after: dash)...]
-        return !ordinal.isEmpty && ordinal.allSatisfy { $0.isASCII && $0.isNumber }
+        guard !ordinal.isEmpty, ordinal.allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
+        return !(ordinal.count == 5 && ordinal.allSatisfy(generatedNameAlphabet.contains))
+    }
+
+    /// Refuses Pod identities that no Kubernetes object can have and that would reach the store
+    /// and terminals raw: control characters (newlines, escape sequences) or more than 253
+    /// characters in the Pod's namespace, name or UID.
+    public func validateIdentity() throws(IPAMError) {
+        for (key, value) in [("K8S_POD_NAMESPACE", podNamespace), ("K8S_POD_NAME", podName), ("K8S_POD_UID", podUID)] {
+            let printable = value.unicodeScalars.allSatisfy { !($0.value < 0x20 || (0x7f...0x9f).contains($0.value)) }
+            guard printable, value.utf8.count <= 253 else { throw .invalidPodIdentity(key: key) }
+        }
+        if let ownerKind, !ownerKind.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) || ownerKind.count > 63 {
+            throw .invalidPoolChoice("ipam.spidernet.io/owner-kind must be a Kubernetes kind such as StatefulSet")
+        }
     }
 }
 

@@ -25,6 +25,7 @@ public struct AnyLedger: Ledger {
     public func cursor(pool: String) throws(IPAMError) -> IPAddress? { try base.cursor(pool: pool) }
     public func setCursor(pool: String, _ address: IPAddress) throws(IPAMError) { try base.setCursor(pool: pool, address) }
     public func sweep() throws(IPAMError) { try base.sweep() }
+    public func probeWritable() throws(IPAMError) { try base.probeWritable() }
     public func hasPool(named name: String) throws(IPAMError) -> Bool { try base.hasPool(named: name) }
     public func withPoolLock<T>(_ pool: String, _ body: () throws(IPAMError) -> T) throws(IPAMError) -> T {
         try base.withPoolLock(pool, body)

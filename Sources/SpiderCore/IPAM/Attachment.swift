@@ -76,11 +76,15 @@ public struct AllocationRecord: Sendable, Hashable {
     public var pool: String
     public var address: IPAddress
     public var owner: AllocationOwner
+    /// The stored record could not be read (its bytes are damaged). The address stays held;
+    /// ``owner`` is what the ledger could still tell (the owners index), or an unknown owner.
+    public var isDamaged: Bool
 
-    public init(pool: String, address: IPAddress, owner: AllocationOwner) {
+    public init(pool: String, address: IPAddress, owner: AllocationOwner, isDamaged: Bool = false) {
         self.pool = pool
         self.address = address
         self.owner = owner
+        self.isDamaged = isDamaged
     }
 
     /// The record as ledgers store it: one line of JSON with the pool, the address and every
@@ -98,9 +102,11 @@ public struct AllocationRecord: Sendable, Hashable {
     /// The owner in a stored record's text. A record damaged some other way still holds its
     /// address, for an unknown owner that no attachment matches, so GC reclaims it.
     public static func owner(ledgerText text: String) -> AllocationOwner {
-        guard let owner = try? JSONDecoder().decode(AllocationOwner.self, from: Data(text.utf8)) else {
-            return AllocationOwner(attachment: Attachment(unchecked: AllocationOwner.unknownContainerID, "unknown"))
-        }
-        return owner
+        decodedOwner(ledgerText: text) ?? AllocationOwner(attachment: Attachment(unchecked: AllocationOwner.unknownContainerID, "unknown"))
+    }
+
+    /// The owner in a stored record's text, or `nil` when the text is not a whole record.
+    public static func decodedOwner(ledgerText text: String) -> AllocationOwner? {
+        try? JSONDecoder().decode(AllocationOwner.self, from: Data(text.utf8))
     }
 }

@@ -3,6 +3,8 @@
 public enum IPAMError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidContainerID(String)
     case invalidInterfaceName(String)
+    /// The Pod's namespace, name or UID (from CNI_ARGS) has control characters or is too long.
+    case invalidPodIdentity(key: String)
     case invalidPoolName(String)
     /// No selection rule gave any pool.
     case noPoolSelected(interface: String)
@@ -37,7 +39,7 @@ public enum IPAMError: Error, Sendable, Hashable, CustomStringConvertible {
     /// 11 to try again later, and our own codes from 100 up (see `Docs/`).
     public var code: Int {
         switch self {
-        case .invalidContainerID, .invalidInterfaceName: 4
+        case .invalidContainerID, .invalidInterfaceName, .invalidPodIdentity: 4
         case .invalidPoolName, .invalidPoolChoice, .manifest, .duplicatePool, .invalidStore: 7
         case .storeUnavailable: 11
         case .noPoolSelected, .poolNotFound, .allPoolsFilteredOut: 100
@@ -54,6 +56,8 @@ public enum IPAMError: Error, Sendable, Hashable, CustomStringConvertible {
             "invalid container ID '\(id)': it must start with a letter or digit and contain only letters, digits, '_', '.' and '-'"
         case .invalidInterfaceName(let name):
             "invalid interface name '\(name)': 1 to 15 characters, no '/', ':' or spaces, not '.' or '..'"
+        case .invalidPodIdentity(let key):
+            "invalid \(key) in CNI_ARGS: at most 253 characters and no control characters (newlines, escape sequences)"
         case .invalidPoolName(let name):
             "invalid pool name '\(name)': pool names are lowercase RFC 1123 subdomains"
         case .noPoolSelected(let interface):

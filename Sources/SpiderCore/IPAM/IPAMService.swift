@@ -58,12 +58,16 @@ public struct IPAMService<Store: Ledger>: Sendable {
         let fixed = request.fixedAddresses.filter { $0.family == family }
         if let address = fixed.first { return try allocateFixed(address, candidates, pools, reserved, request) }
         var racesLost = false
+        var deleted: [String] = []
         for name in candidates {
             guard let pool = pools[name], let space = try? PoolAddressSpace(subnet: pool.subnet, ips: pool.ips, excludeIPs: pool.excludeIPs) else { continue }
             attempts: for attempt in 0..<maxAttempts {
                 let outcome = try ledger.withPoolLock(name) { () throws(IPAMError) -> Taken?? in
                     // The pool may have been deleted since the list was read.
-                    guard let records = try ledger.poolRecords(name) else { return .some(nil) }
+                    guard let records = try ledger.poolRecords(name) else {
+                        deleted.append(name)
+                        return .some(nil)
+                    }
                     // A concurrent ADD of the same attachment got here first: the same answer.
                     if let mine = records.first(where: { $0.owner.attachment == request.attachment }) {
                         return Taken(record: mine, previousOwner: mine.owner)
@@ -99,6 +103,8 @@ public struct IPAMService<Store: Ledger>: Sendable {
         if racesLost {
             throw .storeUnavailable("exhaust all retries (\(maxAttempts) times), failed to allocate an \(family) address from IPPools \(candidates)")
         }
+        // Every candidate was deleted while this ADD ran: say so, not "used out".
+        if let name = deleted.first, deleted.count == candidates.count { throw .poolNotFound(name) }
         throw .poolsExhausted(family: family, pools: candidates, interface: request.attachment.interface)
     }
 
@@ -108,6 +114,9 @@ public struct IPAMService<Store: Ledger>: Sendable {
             guard let pool = pools[name], let space = try? PoolAddressSpace(subnet: pool.subnet, ips: pool.ips, excludeIPs: pool.excludeIPs),
                   space.listed.contains(address) else { continue }
             guard space.effective.contains(address) else { throw .fixedAddressUnavailable(address, pool: name, reason: "it is in excludeIPs") }
+            guard !IPRangeSet.unassignable.contains(address) else {
+                throw .fixedAddressUnavailable(address, pool: name, reason: "it is an unspecified, loopback, multicast or broadcast address")
+            }
             guard !reserved.contains(address) else { throw .fixedAddressUnavailable(address, pool: name, reason: "it is reserved by a SpiderReservedIP") }
             return try ledger.withPoolLock(name) { () throws(IPAMError) -> Taken in
                 let record = AllocationRecord(pool: name, address: address, owner: request.owner)
@@ -155,29 +164,32 @@ public struct IPAMService<Store: Ledger>: Sendable {
     /// Releases what the attachment holds; succeeds when it holds nothing. The addresses of a
     /// sticky Pod are parked for its next incarnation instead.
     @discardableResult
-    public func release(_ attachment: Attachment, sticky: AllocationRequest.StickyPolicy = .auto) throws(IPAMError) -> [AllocationRecord] {
+    /// - Parameter ownerKind: the Pod's controller kind when the runtime passed it (see
+    ///   ``AllocationRequest/ownerKind``).
+    public func release(_ attachment: Attachment, sticky: AllocationRequest.StickyPolicy = .auto,
+                        ownerKind: String? = nil) throws(IPAMError) -> [AllocationRecord] {
         var released: [AllocationRecord] = []
         for record in try ledger.records(of: attachment) {
-            if try giveBack(record, sticky) { released.append(record) }
+            if try giveBack(record, sticky, ownerKind: ownerKind) { released.append(record) }
         }
         return released
     }
 
     /// Releases one record, or parks it for a sticky Pod; `false` when it was no longer held.
-    func giveBack(_ record: AllocationRecord, _ sticky: AllocationRequest.StickyPolicy) throws(IPAMError) -> Bool {
+    func giveBack(_ record: AllocationRecord, _ sticky: AllocationRequest.StickyPolicy, ownerKind: String? = nil) throws(IPAMError) -> Bool {
         try ledger.withPoolLock(record.pool) { () throws(IPAMError) -> Bool in
-            guard IPAMService.shouldPark(record.owner, sticky) else { return try ledger.release(record) }
+            guard IPAMService.shouldPark(record.owner, sticky, ownerKind: ownerKind) else { return try ledger.release(record) }
             var parked = record.owner
             parked.containerID = AllocationOwner.parkedContainerID
             return try ledger.transfer(record, to: parked)
         }
     }
 
-    static func shouldPark(_ owner: AllocationOwner, _ policy: AllocationRequest.StickyPolicy) -> Bool {
+    static func shouldPark(_ owner: AllocationOwner, _ policy: AllocationRequest.StickyPolicy, ownerKind: String? = nil) -> Bool {
         switch policy {
         case .never: false
         case .always: !owner.podName.isEmpty
-        case .auto: AllocationRequest.looksLikeStatefulSetPod(owner.podName)
+        case .auto: AllocationRequest.isStatefulPod(name: owner.podName, ownerKind: ownerKind)
         }
     }
 
@@ -227,7 +239,7 @@ public enum AddressChooser {
                               request: AllocationRequest, spread: Int = 1) -> IPAddress? {
         let held = IPRangeSet(addresses: records.filter { $0.owner.containerID != AllocationOwner.parkedContainerID }.map(\.address))
         let parked = IPRangeSet(addresses: records.filter { $0.owner.containerID == AllocationOwner.parkedContainerID }.map(\.address))
-        let available = space.effective.subtracting(reserved).subtracting(held)
+        let available = space.effective.subtracting(reserved).subtracting(held).subtracting(.unassignable)
         if spread > 1, let pick = available.lowestAddresses(notIn: parked, limit: spread).randomElement() { return pick }
         return available.lowestAddress(notIn: parked) ?? available.first
     }

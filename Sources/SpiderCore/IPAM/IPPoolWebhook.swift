@@ -141,12 +141,19 @@ public enum IPPoolWebhook {
     }
 
     static func checkSubnet(_ pool: SpiderIPPool, _ family: IPFamily) throws(ManifestError) -> IPNetwork {
+        let network: IPNetwork
         do {
             _ = try IPNetwork.parse(pool.subnet, family: family)
-            return try IPNetwork.parseNetworkForm(pool.subnet)
+            network = try IPNetwork.parseNetworkForm(pool.subnet)
         } catch {
             throw invalid(pool, "spec.subnet", error.description)
         }
+        // Not in Spiderpool: a subnet of loopback, multicast or "this network" addresses has
+        // nothing a Pod may hold (such addresses are never handed out from any pool).
+        if IPRangeSet.unassignable.contains(network.range) {
+            throw invalid(pool, "spec.subnet", "\(pool.subnet) is an unspecified, loopback, multicast or broadcast network: no address in it can be assigned to a Pod")
+        }
+        return network
     }
 
     static func addressSpace(_ pool: SpiderIPPool) throws(ManifestError) -> PoolAddressSpace {
@@ -173,6 +180,7 @@ public enum IPPoolWebhook {
                 throw forbidden(pool, "spec.ips", "overlap with IPPool \(other.name) in IP ranges \(shared.ranges.map(\.description)), total IP addresses of an IPPool are jointly determined by 'spec.ips' and 'spec.excludeIPs'")
             }
         }
+        try checkOtherGateways(pool, family, space, context)
         if let text = pool.gateway {
             guard let gateway = IPAddress(text, family: family) else {
                 throw invalid(pool, "spec.gateway", AddressError.invalidIPFormat(text, family).description)
@@ -192,6 +200,24 @@ public enum IPPoolWebhook {
             let parsed: PoolRoute
             do { parsed = try PoolRoute(dst: route.dst, gw: route.gw, family: family) } catch { throw invalid(pool, field, error.description) }
             guard subnet.contains(parsed.gw) else { throw invalid(pool, field + ".gw", "'\(route.gw)' does not pertain to subnet '\(pool.subnet)'") }
+        }
+    }
+
+    /// Not in Spiderpool: a pool must not hand out an address that another pool names as its
+    /// gateway (`spec.gateway` or a route's `gw`), nor name as its gateway an address another
+    /// pool hands out. A Pod holding a gateway's address captures the traffic of every Pod and
+    /// node that routes via it.
+    static func checkOtherGateways(_ pool: SpiderIPPool, _ family: IPFamily, _ space: PoolAddressSpace, _ context: Context) throws(ManifestError) {
+        let ownGateways = ([pool.gateway].compactMap { $0 } + pool.routes.map(\.gw)).compactMap { IPAddress($0, family: family) }
+        for other in context.existingPools where other.name != pool.name {
+            for text in [other.gateway].compactMap({ $0 }) + other.routes.map(\.gw) {
+                guard let gateway = IPAddress(text, family: family), space.effective.contains(gateway) else { continue }
+                throw invalid(pool, "spec.ips", "contains \(gateway), the gateway of IPPool \(other.name): add it to 'spec.excludeIPs' or remove it from 'spec.ips'")
+            }
+            guard !ownGateways.isEmpty, let otherSpace = try? PoolAddressSpace(subnet: other.subnet, ips: other.ips, excludeIPs: other.excludeIPs) else { continue }
+            for gateway in ownGateways where otherSpace.effective.contains(gateway) {
+                throw invalid(pool, "spec.gateway", "\(gateway) is an address IPPool \(other.name) hands out: exclude it there first")
+            }
         }
     }
 

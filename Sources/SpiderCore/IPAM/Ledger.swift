@@ -54,6 +54,10 @@ public protocol Ledger: Sendable {
     /// management's validate-then-store); never taken by allocation.
     func withStoreLock<T>(_ body: () throws(IPAMError) -> T) throws(IPAMError) -> T
 
+    /// Fails when the store cannot take a write now (a read-only file system, no space): what
+    /// CNI STATUS reports. Writes nothing that stays.
+    func probeWritable() throws(IPAMError)
+
     /// Whether several nodes share this ledger: GC then touches only the records of its own
     /// node.
     var isShared: Bool { get }
@@ -78,6 +82,8 @@ public struct AllocationView: Sendable {
 
 extension Ledger {
     public func sweep() throws(IPAMError) {}
+
+    public func probeWritable() throws(IPAMError) {}
 
     public func poolRecords(_ pool: String) throws(IPAMError) -> [AllocationRecord]? {
         try hasPool(named: pool) ? try records(pool: pool) : nil

@@ -45,13 +45,31 @@ struct CNIInstall: ParsableCommand {
         let manager = FileManager.default
         let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         do { try manager.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch { throw CommandFailure("cannot create \(dir): \(error.localizedDescription)") }
+        // Only a regular file or a symbolic link is ever replaced; anything else is refused
+        // before either plugin is touched.
         for name in CNIEntry.names {
             let target = dir + "/" + name
-            try? manager.removeItem(atPath: target)
+            var info = stat()
+            guard lstat(target, &info) == 0 else { continue }
+            let kind = info.st_mode & S_IFMT
+            guard kind == S_IFREG || kind == S_IFLNK else {
+                throw CommandFailure("\(target) exists and is not a file or a symbolic link: refused (remove it yourself or choose another --dir)")
+            }
+        }
+        for name in CNIEntry.names {
+            let target = dir + "/" + name
+            // Made beside the target, then renamed over it: the plugin is never missing or half-copied.
+            let staging = dir + "/.\(name).installing-\(getpid())"
+            try? manager.removeItem(atPath: staging)
             do {
-                if copy { try manager.copyItem(atPath: binary, toPath: target) } else { try manager.createSymbolicLink(atPath: target, withDestinationPath: binary) }
+                if copy { try manager.copyItem(atPath: binary, toPath: staging) } else { try manager.createSymbolicLink(atPath: staging, withDestinationPath: binary) }
             } catch {
                 throw CommandFailure("cannot install \(target): \(error.localizedDescription)")
+            }
+            guard rename(staging, target) == 0 else {
+                let reason = String(cString: strerror(errno))
+                unlink(staging)
+                throw CommandFailure("cannot install \(target): \(reason)")
             }
             Console.print("installed \(target)\(copy ? "" : " -> \(binary)")")
         }
@@ -72,7 +90,7 @@ struct CNIRun: ParsableCommand {
 
     func run() throws {
         guard let entry = CNIEntry.plugin(named: plugin) else { throw CommandFailure("unknown plugin '\(plugin)': spiderpool or coordinator") }
-        let (output, status) = entry(ProcessInfo.processInfo.environment, FileHandle.standardInput.readDataToEndOfFile())
+        let (output, status) = entry(ProcessInfo.processInfo.environment, CNIRunner.readStandardInput())
         if !output.isEmpty { Console.print(output) }
         if status != 0 { throw ExitCode(status) }
     }

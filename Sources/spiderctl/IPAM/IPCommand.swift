@@ -115,30 +115,36 @@ struct IPList: ParsableCommand {
             prefixes[record.pool].map { "\(record.address)/\($0)" } ?? record.address.description
         }
         if let pool { records = records.filter { $0.pool == pool } }
-        let grouped = Dictionary(grouping: records, by: \.owner.attachment)
-        let rows = grouped.keys.sorted().map { attachment -> (AllocationOwner, AllocationRecord?, AllocationRecord?) in
-            let held = grouped[attachment] ?? []
-            return (held[0].owner, held.first { $0.address.family == .v4 }, held.first { $0.address.family == .v6 })
+        // One row per attachment; a damaged record whose owner is unknown gets a row of its own.
+        func key(_ record: AllocationRecord) -> String {
+            record.owner.containerID == AllocationOwner.unknownContainerID
+                ? "\u{1}\(record.pool)@\(record.address)" : "\(record.owner.containerID)/\(record.owner.interface)"
+        }
+        let grouped = Dictionary(grouping: records, by: key)
+        let rows = grouped.keys.sorted().compactMap { key -> (AllocationOwner, AllocationRecord?, AllocationRecord?, Bool)? in
+            guard let held = grouped[key], let first = held.first else { return nil }
+            return (first.owner, held.first { $0.address.family == .v4 }, held.first { $0.address.family == .v6 }, held.contains(where: \.isDamaged))
         }
         switch output {
         case .table, .wide:
             var header = ["NAME", "INTERFACE", "IPV4POOL", "IPV4", "IPV6POOL", "IPV6", "NODE"]
             if output == .wide { header += ["NAMESPACE", "CONTAINER-ID"] }
             var table = TextTable(header)
-            for (owner, v4, v6) in rows {
-                var row = [owner.podName.isEmpty ? owner.containerID : owner.podName, owner.interface, v4?.pool ?? "",
-                           v4.map(cidr) ?? "", v6?.pool ?? "", v6.map(cidr) ?? "", owner.node]
-                if output == .wide { row += [owner.podNamespace, owner.containerID] }
+            for (owner, v4, v6, damaged) in rows {
+                let name = owner.podName.isEmpty ? owner.containerID : owner.podName
+                var row = [Console.printable(name) + (damaged ? " (damaged record)" : ""), owner.interface, v4?.pool ?? "",
+                           v4.map(cidr) ?? "", v6?.pool ?? "", v6.map(cidr) ?? "", Console.printable(owner.node)]
+                if output == .wide { row += [Console.printable(owner.podNamespace), owner.containerID] }
                 table.add(row)
             }
             table.lines.forEach(Console.print)
         case .json, .yaml:
-            let items: [ManifestValue] = rows.map { owner, v4, v6 in
+            let items: [ManifestValue] = rows.map { owner, v4, v6, damaged in
                 .object([("name", .string(owner.podName)), ("namespace", .string(owner.podNamespace)),
                          ("containerID", .string(owner.containerID)), ("interface", .string(owner.interface)),
                          ("ipv4Pool", .string(v4?.pool ?? "")), ("ipv4", .string(v4.map(cidr) ?? "")),
                          ("ipv6Pool", .string(v6?.pool ?? "")), ("ipv6", .string(v6.map(cidr) ?? "")),
-                         ("node", .string(owner.node)), ("sticky", .bool(owner.isParked))])
+                         ("node", .string(owner.node)), ("sticky", .bool(owner.isParked)), ("damaged", .bool(damaged))])
             }
             let list = ManifestValue.array(items)
             Console.print(output == .json ? list.json(pretty: true) : list.yaml.trimmingCharacters(in: .newlines))

@@ -32,13 +32,21 @@ struct RangeSetOptions: ParsableArguments {
     @Option(name: .customLong("output"), help: "Output format: text or json.")
     var output: OutputFormat = .text
 
+    // Large command lines arrive here instead of as arguments (see BulkRangeArguments).
+    @Option(name: .customLong("bulk-ranges"), help: .hidden)
+    var bulkRanges: String?
+
+    @Option(name: .customLong("bulk-excludes"), help: .hidden)
+    var bulkExcludes: String?
+
     func family() throws -> IPFamily? {
         guard let ipVersion else { return nil }
         do { return try IPFamily(version: ipVersion) } catch { throw CommandFailure(error.description) }
     }
 
     func query(_ ranges: [String]) throws -> RangeQuery {
-        RangeQuery(ranges: ranges, excludes: excludes, family: try family(), subnet: subnet)
+        RangeQuery(ranges: ranges + BulkRangeArguments.unpack(bulkRanges),
+                   excludes: excludes + BulkRangeArguments.unpack(bulkExcludes), family: try family(), subnet: subnet)
     }
 
     func set(_ ranges: [String]) throws -> IPRangeSet {
@@ -142,6 +150,9 @@ struct RangeNth: ParsableCommand {
 
     func run() throws {
         guard let index = AddressCount(n) else {
+            if !n.isEmpty, n.allSatisfy({ $0 >= "0" && $0 <= "9" }) {
+                throw CommandFailure("position \(n) is out of range: a set has at most 2^128 addresses")
+            }
             throw CommandFailure("invalid position '\(n)': expected a non-negative decimal integer")
         }
         let set = try options.set(ranges)
