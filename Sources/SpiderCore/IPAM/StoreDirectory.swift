@@ -28,8 +28,10 @@ final class StoreDirectory {
     static func open(_ path: String) throws(IPAMError) -> StoreDirectory? {
         let descriptor = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else {
-            if errno == ENOENT { return nil }
-            throw refusal(errno, path)
+            let code = errno
+            if code == ENOENT { return nil }
+            var info = stat()
+            throw refusal(code, path, isLink: lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK)
         }
         return StoreDirectory(descriptor: descriptor, path: path)
     }
@@ -43,8 +45,9 @@ final class StoreDirectory {
             descriptor = openat(self.descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         }
         guard descriptor >= 0 else {
-            if errno == ENOENT { return nil }
-            throw StoreDirectory.refusal(errno, child)
+            let code = errno
+            if code == ENOENT { return nil }
+            throw StoreDirectory.refusal(code, child, isLink: status(name).map { $0.st_mode & S_IFMT == S_IFLNK } ?? false)
         }
         return StoreDirectory(descriptor: descriptor, path: child)
     }
@@ -73,8 +76,9 @@ final class StoreDirectory {
     func read(_ name: String) throws(IPAMError) -> [UInt8]? {
         let file = openat(descriptor, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard file >= 0 else {
-            if errno == ENOENT { return nil }
-            throw StoreDirectory.refusal(errno, path + "/" + name)
+            let code = errno
+            if code == ENOENT { return nil }
+            throw StoreDirectory.refusal(code, path + "/" + name, isLink: code == ELOOP)
         }
         defer { close(file) }
         var info = stat()
@@ -168,7 +172,7 @@ final class StoreDirectory {
     /// Runs `body` holding an exclusive `flock` on the file `name` (created 0600).
     func withLock<T>(_ name: String, _ body: () throws(IPAMError) -> T) throws(IPAMError) -> T {
         let file = openat(descriptor, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard file >= 0 else { throw StoreDirectory.refusal(errno, path + "/" + name) }
+        guard file >= 0 else { throw StoreDirectory.refusal(errno, path + "/" + name, isLink: errno == ELOOP) }
         defer { close(file) }
         while flock(file, LOCK_EX) != 0 {
             guard errno == EINTR else { throw StoreDirectory.failure("lock \(path)/\(name)") }
@@ -185,11 +189,9 @@ final class StoreDirectory {
 
     /// An error for a failed open: a symbolic link or a file where a directory belongs is
     /// named as such.
-    static func refusal(_ code: Int32, _ path: String) -> IPAMError {
-        switch code {
-        case ELOOP: .store("\(path) is a symbolic link: the store never follows links, remove it")
-        case ENOTDIR: .store("\(path) is not a directory")
-        default: .store("open \(path): \(String(cString: strerror(code)))")
-        }
+    static func refusal(_ code: Int32, _ path: String, isLink: Bool) -> IPAMError {
+        if isLink { return .store("\(path) is a symbolic link: the store never follows links, remove it") }
+        if code == ENOTDIR { return .store("\(path) is not a directory") }
+        return .store("open \(path): \(String(cString: strerror(code)))")
     }
 }

@@ -115,10 +115,14 @@ struct IPList: ParsableCommand {
             prefixes[record.pool].map { "\(record.address)/\($0)" } ?? record.address.description
         }
         if let pool { records = records.filter { $0.pool == pool } }
-        // One row per attachment; a damaged record whose owner is unknown gets a row of its own.
+        // One row per attachment; parked addresses one row per Pod NIC; a damaged record whose
+        // owner is unknown a row of its own.
         func key(_ record: AllocationRecord) -> String {
-            record.owner.containerID == AllocationOwner.unknownContainerID
-                ? "\u{1}\(record.pool)@\(record.address)" : "\(record.owner.containerID)/\(record.owner.interface)"
+            switch record.owner.containerID {
+            case AllocationOwner.unknownContainerID: "\u{1}\(record.pool)@\(record.address)"
+            case AllocationOwner.parkedContainerID: "\u{2}\(record.owner.pod)/\(record.owner.interface)"
+            default: "\(record.owner.containerID)/\(record.owner.interface)"
+            }
         }
         let grouped = Dictionary(grouping: records, by: key)
         let rows = grouped.keys.sorted().compactMap { key -> (AllocationOwner, AllocationRecord?, AllocationRecord?, Bool)? in
