@@ -75,7 +75,7 @@ struct PoolSafetyTests {
 
     @Test("the fast overlap check names the same pair as comparing every pair", arguments: 0..<300)
     func overlapMatchesPairwise(seed: Int) throws {
-        var generator = SplitMix(seed: UInt64(seed))
+        var generator = SeededGenerator(seed: UInt64(seed))
         let ips = (0..<Int(generator.next() % 12 + 2)).map { _ -> String in
             let lower = generator.next() % 40, length = generator.next() % 4
             return length == 0 ? "10.0.0.\(lower)" : "10.0.0.\(lower)-10.0.0.\(lower + length)"
@@ -94,7 +94,7 @@ struct PoolSafetyTests {
 
     @Test("complement(within:) and overlaps(_:) agree with set subtraction and intersection", arguments: 0..<300)
     func rangeSetHelpers(seed: Int) throws {
-        var generator = SplitMix(seed: UInt64(seed) &+ 1_000)
+        var generator = SeededGenerator(seed: UInt64(seed) &+ 1_000)
         let holes = IPRangeSet((0..<Int(generator.next() % 8)).map { _ in
             let lower = UInt128(generator.next() % 60)
             return IPRange(family: .v4, lower: lower, upper: lower + UInt128(generator.next() % 5))
@@ -120,18 +120,5 @@ struct PoolSafetyTests {
         #expect(AllocationRequest.isStatefulPod(name: "agent-22222", ownerKind: "StatefulSet"))
         #expect(!AllocationRequest.isStatefulPod(name: "web-0", ownerKind: "ReplicaSet"))
         #expect(AllocationRequest.isStatefulPod(name: "web-0", ownerKind: nil))
-    }
-}
-
-/// A small deterministic generator for the property tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }
