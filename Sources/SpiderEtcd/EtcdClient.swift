@@ -90,10 +90,12 @@ public final class EtcdClient: Sendable {
             case .tlsFailed(let reason):
                 throw .rejected(endpoint: endpoint.description, status: 0,
                                 reason: "TLS handshake failed (check the CA, the client certificate and its key): \(reason)")
+            case .notSent(let reason):
+                reasons.append(endpoints.count > 1 ? "\(endpoint): \(reason)" : reason)
             case .noAnswer(let reason):
                 reasons.append(endpoints.count > 1 ? "\(endpoint): \(reason)" : reason)
-                // Only a refused connection proves a write was not sent.
-                guard idempotent || reason == "connection refused" else {
+                // Only a connection that was never made proves a write was not sent.
+                guard idempotent else {
                     throw .unreachable(endpoints: endpoints.map(\.description), reason: reasons.joined(separator: "; "))
                 }
             }

@@ -44,8 +44,12 @@ final class GatewayTransport: Sendable {
     }
 
     /// The outcome of one POST: an HTTP answer, or no answer at all.
-    enum Outcome {
+    enum Outcome: Equatable {
         case answered(status: Int, body: [UInt8])
+        /// The request never left this host (the connection could not be made): it may be
+        /// sent to another endpoint, even a write.
+        case notSent(String)
+        /// The connection failed after the request may have been sent.
         case noAnswer(String)
         /// The TLS handshake failed: a setting to fix, not a reason to try again.
         case tlsFailed(String)
@@ -61,16 +65,22 @@ final class GatewayTransport: Sendable {
             let bytes = response.body.map { Array($0.readableBytesView) } ?? []
             return .answered(status: Int(response.status.code), body: bytes)
         } catch {
-            let text = String(describing: error)
-            if error is NIOSSLError || text.contains("SSL routines") || text.contains("sslError") {
-                return .tlsFailed(text)
-            }
-            var reason = GatewayTransport.describe(error)
-            if reason == "the connection was closed" && scheme == "http" {
-                reason += " (an HTTPS endpoint needs the CA file: etcd_ca_cert_file, spiderctl --etcd-cacert)"
-            }
-            return .noAnswer(reason)
+            return GatewayTransport.classify(error, scheme: scheme)
         }
+    }
+
+    /// What a failed request means: never sent, maybe sent, or a TLS setting to fix.
+    static func classify(_ error: any Error, scheme: String) -> Outcome {
+        let text = String(describing: error)
+        if error is NIOSSLError || text.contains("SSL routines") || text.contains("sslError") {
+            return .tlsFailed(text)
+        }
+        var reason = GatewayTransport.describe(error)
+        if reason == "connection refused" { return .notSent(reason) }
+        if reason == "the connection was closed" && scheme == "http" {
+            reason += " (an HTTPS endpoint needs the CA file: etcd_ca_cert_file, spiderctl --etcd-cacert)"
+        }
+        return .noAnswer(reason)
     }
 
     /// A short reason for a transport failure ("connection refused", "timed out", ...).
