@@ -69,32 +69,37 @@ final class GatewayTransport: Sendable {
         }
     }
 
-    /// What a failed request means: never sent, maybe sent, or a TLS setting to fix.
+    /// What a failed request means, decided by the error's type (never by its wording):
+    ///
+    /// - a TLS error (`NIOSSLError`, `BoringSSLError`, `NIOSSLExtraError`): a setting to fix;
+    /// - a connection that could not be made (`IOError` ECONNREFUSED, a connect timeout, a TLS
+    ///   handshake that timed out): the request never left, so even a write may go elsewhere;
+    /// - anything else (a read timeout, a closed connection): the request may have been sent.
     static func classify(_ error: any Error, scheme: String) -> Outcome {
-        let text = String(describing: error)
-        if error is NIOSSLError || text.contains("SSL routines") || text.contains("sslError") {
-            return .tlsFailed(text)
+        switch error {
+        case is NIOSSLError, is BoringSSLError, is NIOSSLExtraError:
+            return .tlsFailed(String(describing: error))
+        case let io as IOError where io.errnoCode == ECONNREFUSED:
+            return .notSent("connection refused")
+        case let channel as ChannelError where GatewayTransport.isConnectTimeout(channel):
+            return .notSent("connect timed out")
+        case let client as HTTPClientError:
+            switch client {
+            case .connectTimeout: return .notSent("connect timed out")
+            case .tlsHandshakeTimeout: return .notSent("TLS handshake timed out")
+            case .readTimeout, .deadlineExceeded: return .noAnswer("no answer in time")
+            case .remoteConnectionClosed:
+                return .noAnswer("the connection was closed"
+                    + (scheme == "http" ? " (an HTTPS endpoint needs the CA file: etcd_ca_cert_file, spiderctl --etcd-cacert)" : ""))
+            default: return .noAnswer(String(describing: client))
+            }
+        default:
+            return .noAnswer(String(describing: error))
         }
-        var reason = GatewayTransport.describe(error)
-        if reason == "connection refused" { return .notSent(reason) }
-        if reason == "the connection was closed" && scheme == "http" {
-            reason += " (an HTTPS endpoint needs the CA file: etcd_ca_cert_file, spiderctl --etcd-cacert)"
-        }
-        return .noAnswer(reason)
     }
 
-    /// A short reason for a transport failure ("connection refused", "timed out", ...).
-    static func describe(_ error: any Error) -> String {
-        let text = String(describing: error)
-        if text.contains("Connection refused") || text.contains("errno: 111") { return "connection refused" }
-        if let client = error as? HTTPClientError {
-            switch client {
-            case .connectTimeout: return "connect timed out"
-            case .readTimeout, .deadlineExceeded: return "no answer in time"
-            case .remoteConnectionClosed: return "the connection was closed"
-            default: break
-            }
-        }
-        return text
+    static func isConnectTimeout(_ error: ChannelError) -> Bool {
+        if case .connectTimeout = error { return true }
+        return false
     }
 }

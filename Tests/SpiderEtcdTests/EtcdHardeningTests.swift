@@ -1,0 +1,82 @@
+import EtcdTestSupport
+import Foundation
+import SpiderCore
+@testable import SpiderEtcd
+import Synchronization
+import Testing
+
+/// The failures an outside probe found (issue 14).
+/// Timing matters here, so the tests of this suite run one at a time.
+@Suite("etcd hardening", .etcd, .serialized)
+struct EtcdHardeningTests {
+    static func store(_ prefix: String) throws -> EtcdStore {
+        try EtcdStore(parsing: try EtcdServer.shared().store(prefix: "/" + prefix))
+    }
+
+    static func documents(_ name: String, _ ips: String) throws -> [ManifestDocument] {
+        try ManifestDocument.parse("""
+            apiVersion: spiderpool.spidernet.io/v2beta1
+            kind: SpiderIPPool
+            metadata:
+              name: \(name)
+            spec:
+              subnet: 10.91.0.0/16
+              ips:
+              - \(ips)
+
+            """)
+    }
+
+    static func pool(_ name: String, _ ips: String) throws -> SpiderIPPool {
+        guard case .ipPool(let manifest) = try documents(name, ips).first else { throw Unexpected(description: "not a pool") }
+        return IPPoolWebhook.defaulted(manifest)
+    }
+
+    struct Unexpected: Error, CustomStringConvertible { let description: String }
+
+    /// Runs blocking work on its own thread (not one of the concurrency pool's few threads).
+    static func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                do { continuation.resume(returning: try work()) } catch { continuation.resume(throwing: error) }
+            }
+        }
+    }
+
+    // MARK: 23. Retries decided by the error's type, not its wording
+
+    struct Worded: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    @Test("a refused connection is 'not sent' by its type; an error that only says so in words is not")
+    func refusedByType() throws {
+        let client = try EtcdClient(store: EtcdStore(parsing: "etcd://127.0.0.1:1/x"))
+        let outcome = client.transport.post(EtcdStore.Endpoint(host: "127.0.0.1", port: 1), "/v3/kv/range", Array("{}".utf8))
+        #expect(outcome == .notSent("connection refused"), "\(outcome)")
+        for words in ["Connection refused (errno: 111)", "upstream said: Connection refused", "SSL routines: sslError"] {
+            let classified = GatewayTransport.classify(Worded(description: words), scheme: "http")
+            #expect(classified == .noAnswer(words), "'\(words)' was classified as \(classified)")
+        }
+    }
+
+    @Test("a failed TLS handshake is classified by its type: code 104, not sent again")
+    func tlsByType() throws {
+        let server = try EtcdServer(name: "tls-type", tls: true)
+        defer { server.stop() }
+        let files = try #require(server.certificates)
+        let client = try EtcdClient(store: EtcdStore(parsing: server.store(prefix: "/t"), tls: .init(caFile: files.ca)))
+        let outcome = client.transport.post(EtcdStore.Endpoint(host: "127.0.0.1", port: server.clientPort), "/v3/kv/range",
+                                            Array(#"{"key":"eA=="}"#.utf8))
+        guard case .tlsFailed = outcome else {
+            Issue.record("a TLS handshake without the client certificate gave \(outcome)")
+            return
+        }
+        do {
+            _ = try EtcdLedger(client: client).pools()
+            Issue.record("no client certificate, yet an answer")
+        } catch {
+            #expect(error.code == 104 && error.description.contains("TLS handshake failed"), "\(error)")
+        }
+    }
+}
