@@ -5,7 +5,8 @@ import SpiderCore
 import Synchronization
 import Testing
 
-/// The failures an outside probe found (issue 14).
+/// The failures an outside probe found (issue 14): a web server or a hung endpoint on etcd's
+/// address, and retries decided by the wording of errors.
 /// Timing matters here, so the tests of this suite run one at a time.
 @Suite("etcd hardening", .etcd, .serialized)
 struct EtcdHardeningTests {
@@ -43,6 +44,46 @@ struct EtcdHardeningTests {
         }
     }
 
+    // MARK: 18. Something else on etcd's address
+
+    @Test("a web server on etcd's address is code 104 naming the endpoint, without its page", arguments: [
+        (501, "Not Implemented"), (404, "Not Found"), (200, "OK"), (502, "Bad Gateway"),
+    ])
+    func webServer(status: Int, reason: String) throws {
+        let page = "<!DOCTYPE html><html><body><h1>Error response</h1><p>Unsupported method ('POST')</p></body></html>"
+        let server = try FakeEndpoint(.http(status: status, reason: reason, body: page))
+        defer { server.stop() }
+        let ledger = try EtcdLedger(store: EtcdStore(parsing: "etcd://\(server.endpoint)/web"))
+        do {
+            _ = try ledger.pools()
+            Issue.record("a web server's answer was taken for etcd's")
+        } catch {
+            #expect(error.code == 104, "\(error)")
+            #expect(error.description.contains(server.endpoint) && error.description.contains("not an etcd gateway"), "\(error)")
+            #expect(!error.description.contains("<") && !error.description.contains("Unsupported"), "the page is copied: \(error)")
+        }
+    }
+
+    @Test("a hung endpoint listed first costs one short timeout, not 10 s per call; writes go to the healthy one")
+    func hungEndpoint() throws {
+        let hung = try FakeEndpoint(.silent)
+        defer { hung.stop() }
+        let port = try EtcdServer.shared().clientPort
+        let text = "etcd://\(hung.endpoint),127.0.0.1:\(port)/hung"
+        let clock = ContinuousClock()
+        let start = clock.now
+        // A fresh client whose first request is a write (as `pool apply` starts with a lease).
+        let service = IPAMService(ledger: try EtcdLedger(store: EtcdStore(parsing: text)))
+        try service.apply(Self.documents("h", "10.91.2.1-10.91.2.9"))
+        for index in 0..<3 {
+            var request = AllocationRequest(attachment: try SpiderCore.Attachment(containerID: "h\(index)", interface: "eth0"))
+            request.podPools = PoolChoice(ipv4: ["h"])
+            #expect(try service.allocate(request).addresses.count == 1)
+        }
+        let elapsed = clock.now - start
+        #expect(elapsed < .seconds(3), "a pool apply and 3 ADDs took \(elapsed) with a hung first endpoint")
+    }
+
     // MARK: 23. Retries decided by the error's type, not its wording
 
     struct Worded: Error, CustomStringConvertible {
@@ -52,7 +93,8 @@ struct EtcdHardeningTests {
     @Test("a refused connection is 'not sent' by its type; an error that only says so in words is not")
     func refusedByType() throws {
         let client = try EtcdClient(store: EtcdStore(parsing: "etcd://127.0.0.1:1/x"))
-        let outcome = client.transport.post(EtcdStore.Endpoint(host: "127.0.0.1", port: 1), "/v3/kv/range", Array("{}".utf8))
+        let outcome = client.transport.post(EtcdStore.Endpoint(host: "127.0.0.1", port: 1), "/v3/kv/range", Array("{}".utf8),
+                                            timeout: .seconds(5))
         #expect(outcome == .notSent("connection refused"), "\(outcome)")
         for words in ["Connection refused (errno: 111)", "upstream said: Connection refused", "SSL routines: sslError"] {
             let classified = GatewayTransport.classify(Worded(description: words), scheme: "http")
@@ -67,7 +109,7 @@ struct EtcdHardeningTests {
         let files = try #require(server.certificates)
         let client = try EtcdClient(store: EtcdStore(parsing: server.store(prefix: "/t"), tls: .init(caFile: files.ca)))
         let outcome = client.transport.post(EtcdStore.Endpoint(host: "127.0.0.1", port: server.clientPort), "/v3/kv/range",
-                                            Array(#"{"key":"eA=="}"#.utf8))
+                                            Array(#"{"key":"eA=="}"#.utf8), timeout: .seconds(5))
         guard case .tlsFailed = outcome else {
             Issue.record("a TLS handshake without the client certificate gave \(outcome)")
             return

@@ -9,7 +9,6 @@ import NIOSSL
 final class GatewayTransport: Sendable {
     let client: HTTPClient
     let scheme: String
-    let requestTimeout: TimeAmount
 
     init(tls: EtcdStore.TLS, connectTimeout: Duration, requestTimeout: Duration) throws(EtcdError) {
         var configuration = HTTPClient.Configuration(
@@ -36,7 +35,6 @@ final class GatewayTransport: Sendable {
         }
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         scheme = tls.isEnabled ? "https" : "http"
-        self.requestTimeout = TimeAmount(requestTimeout)
     }
 
     deinit {
@@ -55,13 +53,15 @@ final class GatewayTransport: Sendable {
         case tlsFailed(String)
     }
 
-    func post(_ endpoint: EtcdStore.Endpoint, _ path: String, _ body: [UInt8]) -> Outcome {
+    /// POSTs `body` to `path` at `endpoint`; the whole request, connecting included, may take
+    /// at most `timeout`.
+    func post(_ endpoint: EtcdStore.Endpoint, _ path: String, _ body: [UInt8], timeout: Duration) -> Outcome {
         let url = "\(scheme)://\(endpoint)\(path)"
         do {
             var request = try HTTPClient.Request(url: url, method: .POST)
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(body)
-            let response = try client.execute(request: request, deadline: .now() + requestTimeout).wait()
+            let response = try client.execute(request: request, deadline: .now() + TimeAmount(timeout)).wait()
             let bytes = response.body.map { Array($0.readableBytesView) } ?? []
             return .answered(status: Int(response.status.code), body: bytes)
         } catch {
