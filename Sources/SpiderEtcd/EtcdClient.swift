@@ -95,6 +95,17 @@ public final class EtcdClient: Sendable {
         return GatewayCodec.int64(answer["ID"])
     }
 
+    /// Renews a lease for its whole TTL again; returns the TTL in seconds, 0 when the lease no
+    /// longer exists (it expired or was revoked).
+    public func keepAlive(_ id: Int64) throws(EtcdError) -> Int {
+        let answer = try call("/v3/lease/keepalive", ["ID": String(id)], idempotent: true)
+        guard let result = answer["result"] as? [String: Any] else {
+            throw .unavailable(endpoint: store.endpoints.map(\.description).joined(separator: ","),
+                              reason: "the lease keep-alive got no result")
+        }
+        return Int(GatewayCodec.int64(result["TTL"]))
+    }
+
     /// Revokes a lease, deleting its keys; a lease that already expired is not an error.
     public func revokeLease(_ id: Int64) throws(EtcdError) {
         do {

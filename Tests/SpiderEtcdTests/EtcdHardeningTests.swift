@@ -5,8 +5,8 @@ import SpiderCore
 import Synchronization
 import Testing
 
-/// The failures an outside probe found (issue 14): a web server or a hung endpoint on etcd's
-/// address, and retries decided by the wording of errors.
+/// The failures an outside probe found (issue 14): the store lock outliving its lease, a web
+/// server or a hung endpoint on etcd's address, and retries decided by the wording of errors.
 /// Timing matters here, so the tests of this suite run one at a time.
 @Suite("etcd hardening", .etcd, .serialized)
 struct EtcdHardeningTests {
@@ -42,6 +42,86 @@ struct EtcdHardeningTests {
                 do { continuation.resume(returning: try work()) } catch { continuation.resume(throwing: error) }
             }
         }
+    }
+
+    // MARK: 1. The store lock and its lease
+
+    @Test("a holder busy past the lock's lease TTL keeps the lock; a waiter waits past its own TTL, then sees the holder's pool")
+    func lockOutlivesTTL() async throws {
+        let store = try Self.store("keepalive")
+        var holder = try EtcdLedger(store: store)
+        holder.storeLockTTL = 2  // etcd's shortest lease; the holder works for 5 s
+        var waiter = try EtcdLedger(store: store)
+        waiter.storeLockTTL = 2
+        let slowPool = try Self.pool("slow", "10.91.0.0-10.91.0.200")
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (holderLedger, waiterLedger) = (holder, waiter)
+        let holding = Task {
+            try await Self.onThread { () throws -> Duration in
+                try holderLedger.withStoreLock { () throws(IPAMError) -> Duration in
+                    Thread.sleep(forTimeInterval: 5)  // validation of a very large pool
+                    try holderLedger.putPool(slowPool)
+                    return clock.now - start
+                }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let late = try Self.documents("late", "10.91.0.0-10.91.0.100")
+        let waiting = try await Self.onThread { () -> (entered: Duration, outcome: String) in
+            do throws(IPAMError) {
+                let outcome = try IPAMService(ledger: waiterLedger).apply(late)
+                return (clock.now - start, outcome.joined(separator: ","))
+            } catch {
+                return (clock.now - start, "\(error.code): \(error)")
+            }
+        }
+        let holderLeft = try await holding.value
+        #expect(waiting.entered > holderLeft, "the waiter got the lock at \(waiting.entered) while the holder held it until \(holderLeft)")
+        #expect(waiting.outcome.hasPrefix("7:") && waiting.outcome.contains("slow"),
+                "the late pool overlaps the slow one and must be refused, got: \(waiting.outcome)")
+        #expect(try waiter.pools().map(\.name) == ["slow"])
+        #expect(try waiter.client.get(waiter.storeLockKey) == nil, "the lock is released")
+    }
+
+    @Test("a holder that lost the lock (its key gone, another writer in between) writes nothing and says so")
+    func lostLockWritesNothing() throws {
+        let store = try Self.store("lost")
+        let holder = try EtcdLedger(store: store)
+        let other = try EtcdLedger(store: store)
+        let winner = try Self.pool("winner", "10.91.1.0-10.91.1.9"), stale = try Self.pool("stale", "10.91.1.0-10.91.1.9")
+        try holder.withStoreLock { () throws(IPAMError) in
+            // As when the holder's lease runs out: the key goes and another writer comes in.
+            do throws(EtcdError) {
+                _ = try holder.client.txn([], success: [.delete(key: holder.storeLockKey)])
+            } catch {
+                throw EtcdLedger.ipamError(error)
+            }
+            try other.withStoreLock { () throws(IPAMError) in try other.putPool(winner) }
+            do throws(IPAMError) {
+                try holder.putPool(stale)
+                Issue.record("a holder without the lock wrote its pool")
+            } catch {
+                #expect(error.code == 11 && error.description.contains("lock"), "\(error)")
+            }
+        }
+        #expect(try other.pools().map(\.name) == ["winner"])
+    }
+
+    @Test("a waiter gives up after storeLockWait with code 11 naming the holder, and leaves no lock behind")
+    func waiterGivesUp() throws {
+        let store = try Self.store("busy")
+        let holder = try EtcdLedger(store: store)
+        var waiter = try EtcdLedger(store: store)
+        waiter.storeLockWait = .milliseconds(700)
+        try holder.withStoreLock { () throws(IPAMError) in
+            do throws(IPAMError) {
+                try waiter.withStoreLock { () throws(IPAMError) in Issue.record("two holders at once") }
+            } catch {
+                #expect(error.code == 11 && error.description.contains("pid"), "\(error)")
+            }
+        }
+        #expect(try holder.client.get(holder.storeLockKey) == nil)
     }
 
     // MARK: 18. Something else on etcd's address
