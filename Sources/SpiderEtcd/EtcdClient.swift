@@ -137,7 +137,11 @@ public final class EtcdClient: Sendable {
                     throw EtcdClient.tlsFailure(endpoint, reason)
                 case .notSent(let reason), .noAnswer(let reason):
                     mark(index, .failed)
-                    note(endpoint, "\(reason) (no answer to a first read within \(EtcdClient.seconds(probeTimeout)))")
+                    note(endpoint, reason)
+                    continue
+                case .timedOut:
+                    mark(index, .failed)
+                    note(endpoint, "no answer to a first read within \(EtcdClient.seconds(probeTimeout))")
                     continue
                 }
             }
@@ -154,6 +158,12 @@ public final class EtcdClient: Sendable {
                 mark(index, .failed)
                 note(endpoint, reason)
                 // Only a request that never left may be sent again elsewhere.
+                guard idempotent else {
+                    throw .unreachable(endpoints: endpoints.map(\.description), reason: reasons.joined(separator: "; "))
+                }
+            case .timedOut:
+                mark(index, .failed)
+                note(endpoint, "no answer within \(EtcdClient.seconds(requestTimeout))")
                 guard idempotent else {
                     throw .unreachable(endpoints: endpoints.map(\.description), reason: reasons.joined(separator: "; "))
                 }

@@ -49,6 +49,8 @@ final class GatewayTransport: Sendable {
         case notSent(String)
         /// The connection failed after the request may have been sent.
         case noAnswer(String)
+        /// No answer before the deadline; the request may have been sent.
+        case timedOut
         /// The TLS handshake failed: a setting to fix, not a reason to try again.
         case tlsFailed(String)
     }
@@ -74,7 +76,8 @@ final class GatewayTransport: Sendable {
     /// - a TLS error (`NIOSSLError`, `BoringSSLError`, `NIOSSLExtraError`): a setting to fix;
     /// - a connection that could not be made (`IOError` ECONNREFUSED, a connect timeout, a TLS
     ///   handshake that timed out): the request never left, so even a write may go elsewhere;
-    /// - anything else (a read timeout, a closed connection): the request may have been sent.
+    /// - no answer in time (`HTTPClientError.deadlineExceeded`, `.readTimeout`): maybe sent;
+    /// - anything else (a closed connection, ...): the request may have been sent.
     static func classify(_ error: any Error, scheme: String) -> Outcome {
         switch error {
         case is NIOSSLError, is BoringSSLError, is NIOSSLExtraError:
@@ -87,7 +90,7 @@ final class GatewayTransport: Sendable {
             switch client {
             case .connectTimeout: return .notSent("connect timed out")
             case .tlsHandshakeTimeout: return .notSent("TLS handshake timed out")
-            case .readTimeout, .deadlineExceeded: return .noAnswer("no answer in time")
+            case .readTimeout, .deadlineExceeded: return .timedOut
             case .remoteConnectionClosed:
                 return .noAnswer("the connection was closed"
                     + (scheme == "http" ? " (an HTTPS endpoint needs the CA file: etcd_ca_cert_file, spiderctl --etcd-cacert)" : ""))
