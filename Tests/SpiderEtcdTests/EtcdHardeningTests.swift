@@ -116,7 +116,7 @@ struct EtcdHardeningTests {
         waiter.storeLockWait = .milliseconds(700)
         try holder.withStoreLock { () throws(IPAMError) in
             do throws(IPAMError) {
-                try waiter.withStoreLock { () throws(IPAMError) in Issue.record("two holders at once") }
+                try waiter.withStoreLock { () throws(IPAMError) in _ = Issue.record("two holders at once") }
             } catch {
                 #expect(error.code == 11 && error.description.contains("pid"), "\(error)")
             }
