@@ -8,6 +8,9 @@ public enum EtcdError: Error, Sendable, Hashable, CustomStringConvertible {
     case rejected(endpoint: String, status: Int, reason: String)
     /// The answer could not be read.
     case malformedResponse(endpoint: String, reason: String)
+    /// Something other than etcd's JSON gateway answered at the endpoint (another web server,
+    /// a proxy's error page, an etcd older than 3.4); only its HTTP status is kept.
+    case notEtcd(endpoint: String, status: Int)
     /// A bad `etcd://` store address or TLS file.
     case invalidStore(String)
 
@@ -15,7 +18,7 @@ public enum EtcdError: Error, Sendable, Hashable, CustomStringConvertible {
     public var isTransient: Bool {
         switch self {
         case .unreachable, .unavailable: true
-        case .rejected, .malformedResponse, .invalidStore: false
+        case .rejected, .malformedResponse, .notEtcd, .invalidStore: false
         }
     }
 
@@ -29,6 +32,9 @@ public enum EtcdError: Error, Sendable, Hashable, CustomStringConvertible {
             status == 0 ? "etcd at \(endpoint) refused the connection: \(reason)" : "etcd at \(endpoint) refused the request (HTTP \(status)): \(reason)"
         case .malformedResponse(let endpoint, let reason):
             "unreadable answer from etcd at \(endpoint): \(reason)"
+        case .notEtcd(let endpoint, let status):
+            "\(endpoint) is not an etcd gateway: it answered HTTP \(status) without etcd's JSON "
+                + "(is it etcd's client URL, usually port 2379, of etcd 3.4 or newer?)"
         case .invalidStore(let reason):
             "invalid etcd store: \(reason)"
         }

@@ -1,3 +1,4 @@
+import Foundation
 import SpiderCore
 import Synchronization
 
@@ -26,8 +27,12 @@ public struct EtcdLedger: Ledger {
     let views = PoolViews()
     /// How many times a release or transfer rereads a record that changed under it.
     public var maxAttempts = 8
-    /// How long the pool management lock lives if its holder dies.
+    /// How long, in seconds, pool management's lock lives after its holder stops renewing it:
+    /// a holder renews it every third of this while it works, so a holder that dies frees it
+    /// after this long.
     public var storeLockTTL = 15
+    /// How long `pool apply` or `pool delete` waits for another one to release the lock.
+    public var storeLockWait: Duration = .seconds(60)
 
     public init(client: EtcdClient) { self.client = client }
 
@@ -84,16 +89,14 @@ public struct EtcdLedger: Ledger {
 
     public func putPool(_ pool: SpiderIPPool) throws(IPAMError) {
         try EtcdLedger.checkName(pool.name)
-        try run { () throws(EtcdError) in try client.put(poolKey(pool.name), pool.manifest.json()) }
+        try writeUnderStoreLock([.put(key: poolKey(pool.name), value: pool.manifest.json())], "pool \(pool.name)")
     }
 
     /// Deletes the pool first (so that no reservation can succeed in it any more), then its
     /// records with their index entries, in transactions below etcd's operation limit.
     public func deletePool(named name: String) throws(IPAMError) {
         try EtcdLedger.checkName(name)
-        try run { () throws(EtcdError) in
-            _ = try client.txn([], success: [.delete(key: poolKey(name)), .delete(key: cursorKey(name))])
-        }
+        try writeUnderStoreLock([.delete(key: poolKey(name)), .delete(key: cursorKey(name))], "the deletion of pool \(name)")
         for _ in 0..<1_000 {
             let held = try versionedRecords(pool: name)
             if held.isEmpty { return }
@@ -118,12 +121,13 @@ public struct EtcdLedger: Ledger {
 
     public func putReservedIP(_ reserved: SpiderReservedIP) throws(IPAMError) {
         try EtcdLedger.checkName(reserved.name)
-        try run { () throws(EtcdError) in try client.put(reservedKey(reserved.name), reserved.manifest.json()) }
+        try writeUnderStoreLock([.put(key: reservedKey(reserved.name), value: reserved.manifest.json())],
+                                "reserved IP \(reserved.name)")
     }
 
     public func deleteReservedIP(named name: String) throws(IPAMError) {
         try EtcdLedger.checkName(name)
-        try run { () throws(EtcdError) in _ = try client.txn([], success: [.delete(key: reservedKey(name))]) }
+        try writeUnderStoreLock([.delete(key: reservedKey(name))], "the deletion of reserved IP \(name)")
     }
 
     // MARK: Records
@@ -373,23 +377,103 @@ public struct EtcdLedger: Ledger {
 
     /// Pool management's lock: a key on a lease, so a holder that dies frees it after
     /// ``storeLockTTL`` seconds. Allocation never takes it.
+    ///
+    /// While `body` runs, the lease is renewed every third of its TTL, and the pool and
+    /// reserved-IP writes of `body` are conditional on the lock key still being the one this
+    /// call created: a holder that lost the lock (its lease ran out while etcd was out of
+    /// reach, or the key was removed) writes nothing and fails with code 11. A waiter keeps
+    /// its own lease alive while it waits, takes a new one if it was lost, and gives up after
+    /// ``storeLockWait``.
     public func withStoreLock<T>(_ body: () throws(IPAMError) -> T) throws(IPAMError) -> T {
-        let lease = try run { () throws(EtcdError) in try client.grantLease(ttl: storeLockTTL) }
-        defer { try? client.revokeLease(lease) }
-        let deadline = ContinuousClock.now + .seconds(storeLockTTL + 5)
-        var attempt = 0
-        while true {
-            let taken = try run { () throws(EtcdError) in
-                try client.txn([.absent(storeLockKey)], success: [.put(key: storeLockKey, value: "held", lease: lease)])
-            }.succeeded
-            if taken { break }
-            guard ContinuousClock.now < deadline else {
-                throw .storeUnavailable("another spiderctl holds the pool store lock (\(storeLockKey)); try again")
-            }
-            RetryBackoff.pause(after: attempt)
-            attempt += 1
+        let hold = try acquireStoreLock()
+        defer {
+            hold.keeper.stop()
+            try? client.revokeLease(hold.keeper.lease)
         }
-        return try body()
+        let result = EtcdLedger.$heldStoreLock.withValue(hold) { Result { () throws(IPAMError) -> T in try body() } }
+        return try result.get()
+    }
+
+    /// The store lock held by the running `withStoreLock` body, if any.
+    @TaskLocal static var heldStoreLock: StoreLockHold?
+
+    /// A held store lock: the lease kept alive and the revision that created the lock key
+    /// (the lock is still this holder's while the key has that create revision).
+    struct StoreLockHold: Sendable {
+        var store: EtcdStore
+        var key: String
+        var revision: Int64
+        var keeper: LeaseKeeper
+    }
+
+    func acquireStoreLock() throws(IPAMError) -> StoreLockHold {
+        let deadline = ContinuousClock.now + storeLockWait
+        let holderName = "\(EtcdLedger.hostName) pid \(ProcessInfo.processInfo.processIdentifier)"
+        var attempt = 0
+        var holder = "?"
+        while true {
+            let lease = try run { () throws(EtcdError) in try client.grantLease(ttl: storeLockTTL) }
+            let keeper = LeaseKeeper(client: client, lease: lease, ttl: storeLockTTL)
+            var leaseLost = false
+            while !leaseLost {
+                do throws(EtcdError) {
+                    let answer = try client.txn([.absent(storeLockKey)],
+                                                success: [.put(key: storeLockKey, value: holderName, lease: lease)],
+                                                failure: [.get(storeLockKey)])
+                    if answer.succeeded {
+                        return StoreLockHold(store: store, key: storeLockKey, revision: answer.revision, keeper: keeper)
+                    }
+                    holder = answer.responses.first?.keyValues.first?.value ?? holder
+                } catch .rejected(_, 404, _) {
+                    // The waiter's own lease ran out (etcd out of reach for longer than its
+                    // TTL): take a new one.
+                    leaseLost = true
+                } catch {
+                    keeper.stop()
+                    try? client.revokeLease(lease)
+                    throw EtcdLedger.ipamError(error)
+                }
+                guard ContinuousClock.now < deadline else {
+                    keeper.stop()
+                    try? client.revokeLease(lease)
+                    throw .storeUnavailable("another spiderctl (\(holder)) has held the pool store lock \(storeLockKey) for more "
+                        + "than \(EtcdClient.seconds(storeLockWait)) of waiting; try again when it is done")
+                }
+                leaseLost = leaseLost || keeper.isLost
+                if !leaseLost {
+                    // Jittered, growing pauses: 1 ms at first, at most 250 ms.
+                    Thread.sleep(forTimeInterval: Double.random(in: 0...min(0.001 * Double(1 << min(attempt, 8)), 0.25)))
+                    attempt += 1
+                }
+            }
+            keeper.stop()
+        }
+    }
+
+    /// This machine's name (`gethostname`, no name service lookup), to say who holds the lock.
+    static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown host" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Writes for pool management: inside ``withStoreLock(_:)`` only while the lock is still
+    /// this holder's (else nothing is written and the call fails with code 11), outside it
+    /// unconditionally.
+    func writeUnderStoreLock(_ operations: [EtcdOperation], _ what: String) throws(IPAMError) {
+        guard let hold = EtcdLedger.heldStoreLock, hold.store == store, hold.key == storeLockKey else {
+            try run { () throws(EtcdError) in _ = try client.txn([], success: operations) }
+            return
+        }
+        let lost = IPAMError.storeUnavailable(
+            "the pool store lock \(storeLockKey) was lost before \(what) was written (its \(storeLockTTL) s lease ran out or the "
+                + "key was removed), so another writer may have changed the pools since they were checked; \(what) was not "
+                + "written; run the command again")
+        if hold.keeper.isLost { throw lost }
+        let answer = try run { () throws(EtcdError) in
+            try client.txn([EtcdCompare(key: hold.key, .equal, .createRevision(hold.revision))], success: operations)
+        }
+        guard answer.succeeded else { throw lost }
     }
 
     // MARK: Views

@@ -54,11 +54,9 @@ enum GatewayCodec {
 
     // MARK: Answers
 
-    static func object(_ body: [UInt8], _ endpoint: String) throws(EtcdError) -> [String: Any] {
-        guard let value = try? JSONSerialization.jsonObject(with: Data(body)), let object = value as? [String: Any] else {
-            throw .malformedResponse(endpoint: endpoint, reason: "not a JSON object: \(String(decoding: body.prefix(200), as: UTF8.self))")
-        }
-        return object
+    /// The body as a JSON object, or `nil` when it is not one.
+    static func jsonObject(_ body: [UInt8]) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
     }
 
     static func int64(_ value: Any?) -> Int64 {
@@ -94,12 +92,10 @@ enum GatewayCodec {
         return EtcdTxnResult(succeeded: answer["succeeded"] as? Bool ?? false, responses: responses, revision: revision(answer))
     }
 
-    /// The gateway's error body: `{"error": …, "code": gRPC code, "message": …}`.
-    static func failure(_ body: [UInt8]) -> (code: Int, message: String) {
-        guard let value = try? JSONSerialization.jsonObject(with: Data(body)), let object = value as? [String: Any] else {
-            return (-1, String(decoding: body.prefix(300), as: UTF8.self))
-        }
-        let message = object["message"] as? String ?? object["error"] as? String ?? ""
-        return ((object["code"] as? NSNumber)?.intValue ?? -1, message)
+    /// The gateway's error body: `{"error": …, "code": gRPC code, "message": …}`; `nil` when
+    /// the body is not one (then something other than etcd's gateway answered).
+    static func failure(_ body: [UInt8]) -> (code: Int, message: String)? {
+        guard let object = jsonObject(body), let code = object["code"] as? NSNumber else { return nil }
+        return (code.intValue, object["message"] as? String ?? object["error"] as? String ?? "")
     }
 }

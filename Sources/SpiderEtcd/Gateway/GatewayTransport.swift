@@ -9,7 +9,6 @@ import NIOSSL
 final class GatewayTransport: Sendable {
     let client: HTTPClient
     let scheme: String
-    let requestTimeout: TimeAmount
 
     init(tls: EtcdStore.TLS, connectTimeout: Duration, requestTimeout: Duration) throws(EtcdError) {
         var configuration = HTTPClient.Configuration(
@@ -36,7 +35,6 @@ final class GatewayTransport: Sendable {
         }
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         scheme = tls.isEnabled ? "https" : "http"
-        self.requestTimeout = TimeAmount(requestTimeout)
     }
 
     deinit {
@@ -44,47 +42,67 @@ final class GatewayTransport: Sendable {
     }
 
     /// The outcome of one POST: an HTTP answer, or no answer at all.
-    enum Outcome {
+    enum Outcome: Equatable {
         case answered(status: Int, body: [UInt8])
+        /// The request never left this host (the connection could not be made): it may be
+        /// sent to another endpoint, even a write.
+        case notSent(String)
+        /// The connection failed after the request may have been sent.
         case noAnswer(String)
+        /// No answer before the deadline; the request may have been sent.
+        case timedOut
         /// The TLS handshake failed: a setting to fix, not a reason to try again.
         case tlsFailed(String)
     }
 
-    func post(_ endpoint: EtcdStore.Endpoint, _ path: String, _ body: [UInt8]) -> Outcome {
+    /// POSTs `body` to `path` at `endpoint`; the whole request, connecting included, may take
+    /// at most `timeout`.
+    func post(_ endpoint: EtcdStore.Endpoint, _ path: String, _ body: [UInt8], timeout: Duration) -> Outcome {
         let url = "\(scheme)://\(endpoint)\(path)"
         do {
             var request = try HTTPClient.Request(url: url, method: .POST)
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(body)
-            let response = try client.execute(request: request, deadline: .now() + requestTimeout).wait()
+            let response = try client.execute(request: request, deadline: .now() + TimeAmount(timeout)).wait()
             let bytes = response.body.map { Array($0.readableBytesView) } ?? []
             return .answered(status: Int(response.status.code), body: bytes)
         } catch {
-            let text = String(describing: error)
-            if error is NIOSSLError || text.contains("SSL routines") || text.contains("sslError") {
-                return .tlsFailed(text)
-            }
-            var reason = GatewayTransport.describe(error)
-            if reason == "the connection was closed" && scheme == "http" {
-                reason += " (an HTTPS endpoint needs the CA file: etcd_ca_cert_file, spiderctl --etcd-cacert)"
-            }
-            return .noAnswer(reason)
+            return GatewayTransport.classify(error, scheme: scheme)
         }
     }
 
-    /// A short reason for a transport failure ("connection refused", "timed out", ...).
-    static func describe(_ error: any Error) -> String {
-        let text = String(describing: error)
-        if text.contains("Connection refused") || text.contains("errno: 111") { return "connection refused" }
-        if let client = error as? HTTPClientError {
+    /// What a failed request means, decided by the error's type (never by its wording):
+    ///
+    /// - a TLS error (`NIOSSLError`, `BoringSSLError`, `NIOSSLExtraError`): a setting to fix;
+    /// - a connection that could not be made (`IOError` ECONNREFUSED, a connect timeout, a TLS
+    ///   handshake that timed out): the request never left, so even a write may go elsewhere;
+    /// - no answer in time (`HTTPClientError.deadlineExceeded`, `.readTimeout`): maybe sent;
+    /// - anything else (a closed connection, ...): the request may have been sent.
+    static func classify(_ error: any Error, scheme: String) -> Outcome {
+        switch error {
+        case is NIOSSLError, is BoringSSLError, is NIOSSLExtraError:
+            return .tlsFailed(String(describing: error))
+        case let io as IOError where io.errnoCode == ECONNREFUSED:
+            return .notSent("connection refused")
+        case let channel as ChannelError where GatewayTransport.isConnectTimeout(channel):
+            return .notSent("connect timed out")
+        case let client as HTTPClientError:
             switch client {
-            case .connectTimeout: return "connect timed out"
-            case .readTimeout, .deadlineExceeded: return "no answer in time"
-            case .remoteConnectionClosed: return "the connection was closed"
-            default: break
+            case .connectTimeout: return .notSent("connect timed out")
+            case .tlsHandshakeTimeout: return .notSent("TLS handshake timed out")
+            case .readTimeout, .deadlineExceeded: return .timedOut
+            case .remoteConnectionClosed:
+                return .noAnswer("the connection was closed"
+                    + (scheme == "http" ? " (an HTTPS endpoint needs the CA file: etcd_ca_cert_file, spiderctl --etcd-cacert)" : ""))
+            default: return .noAnswer(String(describing: client))
             }
+        default:
+            return .noAnswer(String(describing: error))
         }
-        return text
+    }
+
+    static func isConnectTimeout(_ error: ChannelError) -> Bool {
+        if case .connectTimeout = error { return true }
+        return false
     }
 }
