@@ -36,6 +36,7 @@ final class NetlinkSocket {
     /// Sends `request` and returns the answer's messages: the dump's entries, or nothing for an
     /// acknowledged change. A kernel error throws ``NetlinkError/kernel(operation:errno:)``.
     func exchange(_ request: NetlinkRequest, operation: String) throws(NetlinkError) -> (messages: [NetlinkMessage], interrupted: Bool) {
+        if let failure = request.failure { throw .requestTooLarge(operation: operation, reason: failure) }
         sequence &+= 1
         var bytes = request.bytes
         let seq = sequence
