@@ -40,12 +40,14 @@ public enum CoordinatorError: Error, Sendable, Hashable, CustomStringConvertible
     case hostInterfaceNotFound(String)
     /// An operation of the plan would fail against the observed state (a bug or a race).
     case inconsistentPlan(String)
+    /// Both names the underlay veth could take belong to other attachments' links.
+    case hostVethNamesTaken([String])
 
     /// The CNI error code.
     public var code: Int {
         switch self {
         case .undecodableConfig: 6
-        case .interfaceNotFound, .noUsableAddresses, .noNodeRouteToPod, .hostInterfaceNotFound, .inconsistentPlan: 999
+        case .interfaceNotFound, .noUsableAddresses, .noNodeRouteToPod, .hostInterfaceNotFound, .inconsistentPlan, .hostVethNamesTaken: 999
         default: 7
         }
     }
@@ -102,6 +104,8 @@ public enum CoordinatorError: Error, Sendable, Hashable, CustomStringConvertible
             "failed to find the node side of the pod's first interface: \(what)"
         case .inconsistentPlan(let what):
             "internal error: the plan does not fit the observed state: \(what)"
+        case .hostVethNamesTaken(let names):
+            "cannot name the node end of the underlay veth: \(names.joined(separator: " and ")) belong to other Pods' links, which the coordinator never changes; delete the stale one if no Pod uses it"
         }
     }
 }
