@@ -42,6 +42,10 @@ public enum CoordinatorError: Error, Sendable, Hashable, CustomStringConvertible
     case inconsistentPlan(String)
     /// Both names the underlay veth could take belong to other attachments' links.
     case hostVethNamesTaken([String])
+    /// `hostRuleTable` holds a route the coordinator did not put there.
+    case hostRuleTableInUse(table: UInt32, route: String)
+    /// A Pod address is one the node uses itself (its own address, or a gateway of its routes).
+    case podAddressUsedByNode(address: IPAddress, use: String)
 
     /// The CNI error code.
     public var code: Int {
@@ -106,6 +110,10 @@ public enum CoordinatorError: Error, Sendable, Hashable, CustomStringConvertible
             "internal error: the plan does not fit the observed state: \(what)"
         case .hostVethNamesTaken(let names):
             "cannot name the node end of the underlay veth: \(names.joined(separator: " and ")) belong to other Pods' links, which the coordinator never changes; delete the stale one if no Pod uses it"
+        case .hostRuleTableInUse(let table, let route):
+            "hostRuleTable \(table) already holds a route the coordinator did not put there (\(route)); the rule 'from all lookup \(table)' would send all of the node's traffic through it: pick a table the node does not use"
+        case .podAddressUsedByNode(let address, let use):
+            "the Pod address \(address) is used by the node: \(use); routing it to the Pod would capture the node's own traffic: exclude it from the pool (spec.excludeIPs)"
         }
     }
 }
