@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <spawn.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include "CNetlinkShim.h"
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -15,4 +17,9 @@ int spider_setns_net(int fd) { return setns(fd, CLONE_NEWNET); }
 int spider_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 int spider_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
     return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
+int spider_is_nsfs(const char *path) {
+    struct statfs info;
+    if (statfs(path, &info) != 0) return -1;
+    return info.f_type == NSFS_MAGIC ? 1 : 0;
 }

@@ -67,6 +67,13 @@ public struct CoordinatorPlugin: CNIPlugin {
         return NamespacePair(pod: podState, node: try NetworkObserver.observe(node, routeGet: addresses))
     }
 
+    /// The refusal for a `CNI_NETNS` that names the node's own namespace (this process's):
+    /// the coordinator would otherwise tune the node as if it were a Pod.
+    static func nodeNamespaceError(_ path: String) -> CNIError {
+        CNIError(code: CNIError.invalidEnvironment, "CNI_NETNS \(path) is the node's own network namespace",
+                 details: "the coordinator only changes a Pod's namespace; CNI_NETNS must name the Pod's (e.g. /var/run/netns/NAME)")
+    }
+
     public static var hasIPTables: Bool {
         ["/usr/sbin/iptables", "/sbin/iptables"].contains { FileManager.default.isExecutableFile(atPath: $0) }
     }
@@ -80,6 +87,7 @@ public struct CoordinatorPlugin: CNIPlugin {
         if config.mode == .disabled { return result.json(version: call.version) }
         let pod = NetworkNamespace(path: call.environment.netns)
         guard pod.exists else { throw CNIError(code: CNIError.unknownContainer, "the Pod's network namespace \(call.environment.netns) does not exist") }
+        guard !pod.isCurrentProcessNamespace else { throw CoordinatorPlugin.nodeNamespaceError(call.environment.netns) }
         let (before, plan) = try NodeLock.withLock { () throws(CNIError) -> (NamespacePair, RoutePlan) in
             let before = try observe(pod, firewall: config.mode != .overlay && CoordinatorPlugin.hasIPTables)
             let plan: RoutePlan
@@ -105,6 +113,8 @@ public struct CoordinatorPlugin: CNIPlugin {
         guard !call.environment.netns.isEmpty, pod.exists else { return }
         let config = try config(call)
         if config.mode == .disabled { return }
+        // CNI_NETNS naming the node's own namespace: nothing of a Pod to undo there.
+        guard !pod.isCurrentProcessNamespace else { return }
         try NodeLock.withLock { () throws(CNIError) in
             let state = try observe(pod, firewall: false)
             let plan: RoutePlan
@@ -122,6 +132,7 @@ public struct CoordinatorPlugin: CNIPlugin {
         if config.mode == .disabled { return }
         let pod = NetworkNamespace(path: call.environment.netns)
         guard pod.exists else { throw CNIError(code: CNIError.unknownContainer, "the Pod's network namespace \(call.environment.netns) does not exist") }
+        guard !pod.isCurrentProcessNamespace else { throw CoordinatorPlugin.nodeNamespaceError(call.environment.netns) }
         let state = try observe(pod, firewall: config.mode != .overlay && CoordinatorPlugin.hasIPTables)
         let plan: RoutePlan
         do { plan = try CoordinatorPlanner(config: config).plan(state, invocation(call, .add)) } catch {
