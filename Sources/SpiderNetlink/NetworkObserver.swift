@@ -116,23 +116,23 @@ enum Sysctl {
 enum Firewall {
     static func tool(_ family: IPFamily) -> String { family == .v4 ? "iptables" : "ip6tables" }
 
+    /// `iptables -w` waits this long at most for the xtables lock.
+    static let lockWait = "5"
+
+    /// Runs `nsenter --net=PATH -- ARGUMENTS` with a deadline (``HelperProcess``): never a
+    /// Foundation `Process`, whose run loop needs a working loopback in the calling thread's
+    /// namespace and hung for good in a Pod whose `lo` was down.
     static func run(_ namespace: NetworkNamespace, _ arguments: [String]) throws(NetlinkError) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
-        process.arguments = ["--net=\(namespace.openablePath)", "--"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do { try process.run() } catch { throw .command(arguments.joined(separator: " "), status: -1, output: "\(error)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let candidates: [String] = ["/usr/bin/nsenter", "/bin/nsenter", "/usr/sbin/nsenter"]
+        let nsenter = candidates.first { path in access(path, X_OK) == 0 } ?? "/usr/bin/nsenter"
+        let outcome = try HelperProcess.run(nsenter, ["--net=\(namespace.openablePath)", "--"] + arguments)
+        return (outcome.status, outcome.output)
     }
 
     static func list(in namespace: NetworkNamespace) throws(NetlinkError) -> [FirewallRule] {
         var rules: [FirewallRule] = []
         for family in IPFamily.allCases {
-            let answer = try run(namespace, [tool(family), "-w", "-t", "mangle", "-S"])
+            let answer = try run(namespace, [tool(family), "-w", lockWait, "-t", "mangle", "-S"])
             guard answer.status == 0 else { throw .command("\(tool(family)) -t mangle -S", status: answer.status, output: answer.output) }
             for line in answer.output.split(separator: "\n") where line.hasPrefix("-A ") {
                 rules.append(FirewallRule(family: family, specification: String(line)))
@@ -144,7 +144,7 @@ enum Firewall {
     static func words(_ rule: FirewallRule, _ verb: String) -> [String] {
         var words = rule.specification.split(separator: " ").map(String.init)
         if words.first == "-A" { words[0] = verb }
-        return [tool(rule.family), "-w", "-t", rule.table] + words
+        return [tool(rule.family), "-w", lockWait, "-t", rule.table] + words
     }
 
     /// Appends the rule unless `-C` finds it; `false` when it was already there.

@@ -17,4 +17,14 @@ int spider_setns_net(int fd);
 /// NLMSG_HDRLEN.
 uint32_t spider_nlmsg_hdrlen(void);
 
+// Process and file system calls glibc declares only with _GNU_SOURCE (or in headers Swift's
+// Glibc module leaves out), for the helper runner and namespace identity in SpiderNetlink.
+#include <spawn.h>
+/// pipe2(fds, O_CLOEXEC).
+int spider_pipe_cloexec(int fds[2]);
+/// posix_spawn_file_actions_addclosefrom_np(actions, from): the child keeps no descriptor >= from.
+int spider_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
+/// 1 when statfs(path) reports NSFS_MAGIC (a namespace file), 0 when not, -1 with errno on failure.
+int spider_is_nsfs(const char *path);
+
 #endif

@@ -40,12 +40,18 @@ public enum CoordinatorError: Error, Sendable, Hashable, CustomStringConvertible
     case hostInterfaceNotFound(String)
     /// An operation of the plan would fail against the observed state (a bug or a race).
     case inconsistentPlan(String)
+    /// Both names the underlay veth could take belong to other attachments' links.
+    case hostVethNamesTaken([String])
+    /// `hostRuleTable` holds a route the coordinator did not put there.
+    case hostRuleTableInUse(table: UInt32, route: String)
+    /// A Pod address is one the node uses itself (its own address, or a gateway of its routes).
+    case podAddressUsedByNode(address: IPAddress, use: String)
 
     /// The CNI error code.
     public var code: Int {
         switch self {
         case .undecodableConfig: 6
-        case .interfaceNotFound, .noUsableAddresses, .noNodeRouteToPod, .hostInterfaceNotFound, .inconsistentPlan: 999
+        case .interfaceNotFound, .noUsableAddresses, .noNodeRouteToPod, .hostInterfaceNotFound, .inconsistentPlan, .hostVethNamesTaken: 999
         default: 7
         }
     }
@@ -102,6 +108,12 @@ public enum CoordinatorError: Error, Sendable, Hashable, CustomStringConvertible
             "failed to find the node side of the pod's first interface: \(what)"
         case .inconsistentPlan(let what):
             "internal error: the plan does not fit the observed state: \(what)"
+        case .hostVethNamesTaken(let names):
+            "cannot name the node end of the underlay veth: \(names.joined(separator: " and ")) belong to other Pods' links, which the coordinator never changes; delete the stale one if no Pod uses it"
+        case .hostRuleTableInUse(let table, let route):
+            "hostRuleTable \(table) already holds a route the coordinator did not put there (\(route)); the rule 'from all lookup \(table)' would send all of the node's traffic through it: pick a table the node does not use"
+        case .podAddressUsedByNode(let address, let use):
+            "the Pod address \(address) is used by the node: \(use); routing it to the Pod would capture the node's own traffic: exclude it from the pool (spec.excludeIPs)"
         }
     }
 }

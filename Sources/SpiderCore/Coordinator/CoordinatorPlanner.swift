@@ -62,6 +62,8 @@ public struct CoordinatorPlanner: Sendable {
         guard pod.link(named: nic) != nil else { throw .interfaceNotFound(nic) }
         let current = CoordinatorPlanner.routable(pod.addresses(on: nic))
         guard !current.isEmpty else { throw .noUsableAddresses(nic) }
+        try CoordinatorPlanner.refuseCapturingNodeAddresses(current, node: node)
+        try CoordinatorPlanner.refuseForeignHostRuleTable(config.hostRuleTable, node: node)
         let families = IPFamily.allCases.filter { family in current.contains { $0.family == family } }
 
         let first = config.podDefaultCniNic
@@ -93,7 +95,7 @@ public struct CoordinatorPlanner: Sendable {
         let podVeth: String, hostVeth: String
         if underlay {
             podVeth = "veth0"
-            hostVeth = invocation.hostVethName
+            hostVeth = try CoordinatorPlanner.underlayHostVeth(pod: pod, node: node, invocation: invocation)
         } else {
             guard let firstLink = pod.link(named: first) else { throw .firstInterfaceMissing(first) }
             guard let peer = (firstLink.peerIndex ?? firstLink.masterIndex).flatMap(node.link(index:)) else {
@@ -106,6 +108,73 @@ public struct CoordinatorPlanner: Sendable {
         let nodeAddresses = try CoordinatorPlanner.nodeAddresses(pod: pod, node: node, families: families)
         return Situation(underlay: underlay, firstInvoke: firstInvoke, table: RouteTable(rawValue: table), families: families,
                          current: current, podVeth: podVeth, hostVeth: hostVeth, sourceV4: sourceV4, nodeAddresses: nodeAddresses)
+    }
+
+    // MARK: Ownership and refusals
+
+    /// The node end of the Pod's `veth0`, when the Pod has one: the node link whose index
+    /// `veth0` points to (and that points back, when the state says so).
+    static func podVethPeer(pod: NetworkState, node: NetworkState) -> Link? {
+        guard let veth0 = pod.link(named: "veth0"), veth0.kind == .veth, let index = veth0.peerIndex,
+              let peer = node.link(index: index), peer.kind == .veth, peer.peerIndex == nil || peer.peerIndex == veth0.index else { return nil }
+        return peer
+    }
+
+    /// The node end of the underlay veth for this call: the peer of the Pod's `veth0`; else
+    /// the link this attachment marked (``CoordinatorInvocation/ownerMark``), left over from an
+    /// earlier ADD; else Spiderpool's name `veth` + 11 characters of the container ID when no
+    /// link has it, else ``CoordinatorInvocation/alternateHostVethName``. A link of another
+    /// attachment (another mark, or no mark) is never taken.
+    static func underlayHostVeth(pod: NetworkState, node: NetworkState, invocation: CoordinatorInvocation) throws(CoordinatorError) -> String {
+        if let peer = podVethPeer(pod: pod, node: node) { return peer.name }
+        if let marked = node.links.first(where: { $0.alias == invocation.ownerMark }) { return marked.name }
+        let candidates = [invocation.hostVethName, invocation.alternateHostVethName]
+        if let free = candidates.first(where: { node.link(named: $0) == nil }) { return free }
+        throw .hostVethNamesTaken(candidates)
+    }
+
+    /// Whether a node route has the shape of the coordinator's node routes: a host route to a
+    /// Pod address, without gateway, through a veth.
+    static func isCoordinatorNodeRoute(_ route: Route, node: NetworkState) -> Bool {
+        guard isHostRoute(route), let device = route.device else { return false }
+        return node.link(named: device)?.kind == .veth
+    }
+
+    /// Whether a node neighbour entry has the shape of the coordinator's: `PERMANENT`, on a veth.
+    static func isCoordinatorNeighbour(_ neighbour: Neighbour, node: NetworkState) -> Bool {
+        neighbour.state == "PERMANENT" && node.link(named: neighbour.device)?.kind == .veth
+    }
+
+    /// Whether a route could be one of the coordinator's node routes, or a stale one it
+    /// replaces: a gatewayless host route (it captures one address, never the node's traffic).
+    static func isHostRoute(_ route: Route) -> Bool {
+        route.type == .unicast && route.gateway == nil && route.nexthops.isEmpty && route.destination.prefixLength == route.family.bitWidth
+    }
+
+    /// `hostRuleTable` must hold nothing but host routes like the coordinator's: a rule
+    /// `from all lookup TABLE` at priority 1000 sends every node packet there first, so a
+    /// default route, a subnet or a gateway there would capture the node's own traffic.
+    static func refuseForeignHostRuleTable(_ table: RouteTable, node: NetworkState) throws(CoordinatorError) {
+        if let foreign = node.routes.first(where: { $0.table == table && !isHostRoute($0) }) {
+            throw .hostRuleTableInUse(table: table.rawValue, route: foreign.description)
+        }
+    }
+
+    /// A Pod address must not be one the node itself uses: one of its own addresses, or a
+    /// gateway of one of its routes (the Pod's host route in `hostRuleTable` would capture it).
+    static func refuseCapturingNodeAddresses(_ current: [IPNetwork], node: NetworkState) throws(CoordinatorError) {
+        for network in current {
+            let address = network.address
+            if let own = node.addresses.first(where: { $0.address.address == address }) {
+                throw .podAddressUsedByNode(address: address, use: "it is an address of the node (on \(own.device))")
+            }
+            let viaPodAddress = node.routes.first { route in
+                route.gateway == address || route.nexthops.contains { $0.gateway == address }
+            }
+            if let route = viaPodAddress {
+                throw .podAddressUsedByNode(address: address, use: "the node routes through it: \(route)")
+            }
+        }
     }
 
     /// Addresses that are neither link-local nor multicast, IPv4 first, in kernel order.
@@ -153,11 +222,19 @@ public struct CoordinatorPlanner: Sendable {
     func setUpVeth(_ b: inout PlanBuilder, _ s: Situation, _ invocation: CoordinatorInvocation) throws(CoordinatorError) {
         let macs = CoordinatorPlanner.vethMACs(containerID: invocation.containerID)
         if b.world.pod.link(named: s.podVeth) == nil {
-            if b.world.node.link(named: s.hostVeth) != nil {
-                try b.emit(.node, .deleteLink(name: s.hostVeth), "\(s.hostVeth) is left over from an earlier Pod with this container ID")
+            // `situate` picked either a free name or the link this attachment marked.
+            if let leftover = b.world.node.link(named: s.hostVeth) {
+                guard leftover.alias == invocation.ownerMark else {
+                    throw .inconsistentPlan("\(s.hostVeth) belongs to another attachment (alias \(leftover.alias ?? "none"))")
+                }
+                try b.emit(.node, .deleteLink(name: s.hostVeth), "\(s.hostVeth) is left over from an earlier ADD of this attachment (its alias says so)")
             }
             try b.emit(.pod, .addVethPair(VethPair(name: s.podVeth, mac: macs.pod, peerName: s.hostVeth, peerMAC: macs.node, mtu: config.vethMTU)),
                        "underlay: \(s.podVeth) ⇄ \(s.hostVeth) lets the Pod reach the node and Services through the node's stack")
+        }
+        if let hostLink = b.world.node.link(named: s.hostVeth), hostLink.alias != invocation.ownerMark {
+            try b.emit(.node, .setLinkAlias(name: s.hostVeth, alias: invocation.ownerMark),
+                       "mark \(s.hostVeth) as this attachment's, so that no other Pod's call changes or deletes it")
         }
         for (role, name) in [(NamespaceRole.pod, s.podVeth), (.node, s.hostVeth)] {
             if let link = b.world[role].link(named: name), link.mtu != config.vethMTU {
@@ -205,7 +282,9 @@ public struct CoordinatorPlanner: Sendable {
         }
         for network in s.current {
             let wanted = Neighbour(address: network.address, device: s.hostVeth, lladdr: podMAC)
-            for stale in b.world.node.neighbours where stale.address == network.address && !(stale.device == wanted.device && stale.lladdr == podMAC) {
+            // Only entries the coordinator made (PERMANENT, on a veth) are replaced; the node's own are never touched.
+            for stale in b.world.node.neighbours where stale.address == network.address && stale.device != wanted.device
+                && CoordinatorPlanner.isCoordinatorNeighbour(stale, node: b.world.node) {
                 try b.emit(.node, .deleteNeighbour(stale), "a stale entry for \(network.address) would send the Pod's traffic elsewhere")
             }
             try b.ensureNeighbour(.node, wanted, "the node reaches \(network.address) through \(s.hostVeth)")
@@ -395,22 +474,30 @@ public struct CoordinatorPlanner: Sendable {
     // MARK: - DEL
 
     /// The clean-up for DEL, from the state alone: the underlay veth (the kernel removes its Pod
-    /// end, routes and neighbours with it), and the node's routes and neighbours for the NIC's
-    /// addresses. Nothing when the Pod's namespace is gone.
+    /// end, routes and neighbours with it) — the peer of the Pod's `veth0` or a node link marked
+    /// with this container ID, never a link of another attachment — and the node's routes and
+    /// neighbours for the NIC's addresses that have the coordinator's shape (host routes and
+    /// PERMANENT entries on a veth). With the Pod's namespace gone, only the marked links.
     func planDel(_ state: NamespacePair, _ invocation: CoordinatorInvocation) -> RoutePlan {
-        guard invocation.podNamespaceExists else { return RoutePlan() }
         var builder = PlanBuilder(world: state)
-        let hostVeth = invocation.hostVethName
-        if state.node.link(named: hostVeth) != nil {
-            try? builder.emit(.node, .deleteLink(name: hostVeth), "the Pod is going away: its underlay veth goes with it")
+        // The Pod's underlay veth: the peer of its veth0, and any node link this container marked
+        // (found by the mark, whatever its name; without the Pod's namespace, only by the mark).
+        var owned: [String] = []
+        if invocation.podNamespaceExists, let peer = CoordinatorPlanner.podVethPeer(pod: state.pod, node: state.node) { owned.append(peer.name) }
+        for link in state.node.links where invocation.marksThisContainer(link.alias) && !owned.contains(link.name) { owned.append(link.name) }
+        for name in owned {
+            try? builder.emit(.node, .deleteLink(name: name), "the Pod is going away: its underlay veth goes with it")
         }
+        guard invocation.podNamespaceExists else { return builder.plan }
         let addresses = CoordinatorPlanner.routable(state.pod.addresses(on: invocation.interface)).map(\.address)
         for address in addresses {
             let destination = CoordinatorPlanner.host(address)
-            for route in builder.world.node.routes where route.table == config.hostRuleTable && route.destination == destination {
+            for route in builder.world.node.routes where route.table == config.hostRuleTable && route.destination == destination
+                && CoordinatorPlanner.isCoordinatorNodeRoute(route, node: builder.world.node) {
                 try? builder.emit(.node, .deleteRoute(route), "\(address) leaves with the Pod")
             }
-            for neighbour in builder.world.node.neighbours where neighbour.address == address && neighbour.state == "PERMANENT" {
+            for neighbour in builder.world.node.neighbours where neighbour.address == address
+                && CoordinatorPlanner.isCoordinatorNeighbour(neighbour, node: builder.world.node) {
                 try? builder.emit(.node, .deleteNeighbour(neighbour), "\(address) leaves with the Pod")
             }
         }

@@ -54,6 +54,21 @@ public struct SpiderCoordinator: Sendable, Hashable {
         self.document = document
     }
 
+    /// What went wrong with a text read as a SpiderCoordinator, in words that quote nothing of
+    /// the text (a SpiderCoordinator path can name any file, and the message ends up in Pod
+    /// events): the problem and the field, and which document was expected.
+    public static func summary(of error: ManifestError) -> String {
+        let expected = "expected a spiderpool.spidernet.io/v2beta1 SpiderCoordinator document"
+        switch error {
+        case .malformed: return "the file is not valid YAML or JSON; \(expected)"
+        case .unsupportedKind: return "the file holds no SpiderCoordinator; \(expected)"
+        case .wrongType(_, _, let field, let expectedType, _): return "\(field): expected \(expectedType)"
+        case .missingField(_, _, let field): return "\(field): Required value"
+        case .invalid(_, _, let field, _), .forbidden(_, _, let field, _): return "\(field) is invalid"
+        case .alreadyExists: return "the document is a duplicate; \(expected)"
+        }
+    }
+
     /// The first SpiderCoordinator of a YAML or JSON text.
     public static func parse(_ text: String) throws(ManifestError) -> SpiderCoordinator {
         for document in try ManifestValue.documents(yaml: text) where document["kind"]?.stringValue == kind {

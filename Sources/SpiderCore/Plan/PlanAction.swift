@@ -15,6 +15,9 @@ public enum PlanAction: Sendable, Hashable {
     case setLinkMTU(name: String, mtu: Int)
     /// Set a link's transmit queue length.
     case setLinkTxQueueLength(name: String, length: Int)
+    /// Set a link's alias (`IFLA_IFALIAS`): the coordinator's ownership mark on the node end of
+    /// a Pod's veth.
+    case setLinkAlias(name: String, alias: String)
     /// Add an address to a link.
     case addAddress(InterfaceAddress)
     /// Add a route (fails if a route with the same ``RouteKey`` exists).
@@ -45,6 +48,7 @@ public enum PlanAction: Sendable, Hashable {
         case .setLinkMAC: "link.set-mac"
         case .setLinkMTU: "link.set-mtu"
         case .setLinkTxQueueLength: "link.set-txqueuelen"
+        case .setLinkAlias: "link.set-alias"
         case .addAddress: "address.add"
         case .addRoute: "route.add"
         case .deleteRoute: "route.delete"
@@ -85,6 +89,7 @@ public enum PlanAction: Sendable, Hashable {
         case .setLinkMAC(let name, let mac): return ["ip", "link", "set", name, "address", mac.description]
         case .setLinkMTU(let name, let mtu): return ["ip", "link", "set", name, "mtu", String(mtu)]
         case .setLinkTxQueueLength(let name, let length): return ["ip", "link", "set", name, "txqueuelen", String(length)]
+        case .setLinkAlias(let name, let alias): return ["ip", "link", "set", name, "alias", alias]
         case .addAddress(let address): return ip + ["address", "add"] + address.command
         case .addRoute(let route): return ip + ["route", "add"] + route.command
         case .deleteRoute(let route): return ip + ["route", "delete"] + route.command

@@ -35,7 +35,7 @@ public struct PlanDrift: Sendable, Hashable {
     static func kind(of action: PlanAction) -> Kind {
         switch action {
         case .deleteLink, .deleteRoute, .deleteNexthop, .deleteRule, .deleteNeighbour: .extra
-        case .setLinkUp, .setLinkMAC, .setLinkMTU, .setLinkTxQueueLength, .setSysctl: .differs
+        case .setLinkUp, .setLinkMAC, .setLinkMTU, .setLinkTxQueueLength, .setLinkAlias, .setSysctl: .differs
         case .addVethPair, .addAddress, .addRoute, .addRule, .addNeighbour, .appendFirewallRule: .missing
         }
     }

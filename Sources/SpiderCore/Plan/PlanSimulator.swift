@@ -39,6 +39,8 @@ public enum PlanSimulator {
             try updateLink(name, in: &pair[role]) { $0.mtu = mtu }
         case .setLinkTxQueueLength(let name, let length):
             try updateLink(name, in: &pair[role]) { $0.txqueuelen = length }
+        case .setLinkAlias(let name, let alias):
+            try updateLink(name, in: &pair[role]) { $0.alias = alias.isEmpty ? nil : alias }
         case .addAddress(let address):
             try addAddress(address, to: &pair[role])
         case .addRoute(let route):

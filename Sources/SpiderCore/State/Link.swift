@@ -6,7 +6,7 @@
 /// ```
 ///
 /// The JSON keys are the golden files': `name`, `index`, `kind`, `mac`, `mtu`, `flags`,
-/// `peerIndex`, `peer`, `master`, `masterIndex`, `txqueuelen`, plus `linkNetnsID`. Absent
+/// `peerIndex`, `peer`, `master`, `masterIndex`, `txqueuelen`, plus `linkNetnsID` and `alias`. Absent
 /// optional keys are `nil` and are left out when encoding. The golden files' expectations list
 /// links a call creates without an `index` (decoded as 0, "not assigned yet", and then left out
 /// when encoding) and with `"mac": "<random>"` (decoded as ``mac`` `nil` and ``randomMAC``).
@@ -38,6 +38,9 @@ public struct Link: Sendable, Hashable, Codable {
     public var txqueuelen: Int?
     /// The namespace ID (as this namespace knows it) of the namespace the peer or parent is in.
     public var linkNetnsID: Int?
+    /// The link's alias (`ip link set NAME alias TEXT`, `IFLA_IFALIAS`). The coordinator marks
+    /// the node end of a Pod's veth with it (``CoordinatorInvocation/ownerMark``).
+    public var alias: String?
 
     /// A link; every optional attribute defaults to absent.
     public init(
@@ -53,7 +56,8 @@ public struct Link: Sendable, Hashable, Codable {
         master: String? = nil,
         masterIndex: Int? = nil,
         txqueuelen: Int? = nil,
-        linkNetnsID: Int? = nil
+        linkNetnsID: Int? = nil,
+        alias: String? = nil
     ) {
         self.name = name
         self.index = index
@@ -68,6 +72,7 @@ public struct Link: Sendable, Hashable, Codable {
         self.masterIndex = masterIndex
         self.txqueuelen = txqueuelen
         self.linkNetnsID = linkNetnsID
+        self.alias = alias
     }
 
     /// Whether the interface is administratively up (`UP`), whatever its carrier.
@@ -77,7 +82,7 @@ public struct Link: Sendable, Hashable, Codable {
     public var isOperational: Bool { flags.contains([.up, .lowerUp]) }
 
     private enum CodingKeys: String, CodingKey {
-        case name, index, kind, mac, mtu, flags, peerIndex, peer, master, masterIndex, txqueuelen, linkNetnsID
+        case name, index, kind, mac, mtu, flags, peerIndex, peer, master, masterIndex, txqueuelen, linkNetnsID, alias
     }
 
     /// The golden files' placeholder for a generated MAC.
@@ -111,6 +116,7 @@ public struct Link: Sendable, Hashable, Codable {
         masterIndex = try container.decodeIfPresent(Int.self, forKey: .masterIndex)
         txqueuelen = try container.decodeIfPresent(Int.self, forKey: .txqueuelen)
         linkNetnsID = try container.decodeIfPresent(Int.self, forKey: .linkNetnsID)
+        alias = try container.decodeIfPresent(String.self, forKey: .alias)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -131,5 +137,6 @@ public struct Link: Sendable, Hashable, Codable {
         try container.encodeIfPresent(masterIndex, forKey: .masterIndex)
         try container.encodeIfPresent(txqueuelen, forKey: .txqueuelen)
         try container.encodeIfPresent(linkNetnsID, forKey: .linkNetnsID)
+        try container.encodeIfPresent(alias, forKey: .alias)
     }
 }

@@ -48,6 +48,13 @@ enum RequestEncoder {
         return request
     }
 
+    /// Sets (or, with an empty text, removes) a link's alias (`IFLA_IFALIAS`).
+    static func setLinkAlias(index: Int32, alias: String) -> NetlinkRequest {
+        var request = NetlinkRequest(type: RTM_NEWLINK, flags: NLM_F_ACK, header: ifinfo(index: index))
+        request.put(IFLA_IFALIAS, Array(alias.utf8))  // without a NUL, as `ip link set … alias` sends it
+        return request
+    }
+
     static func getLink(index: Int32) -> NetlinkRequest {
         NetlinkRequest(type: RTM_GETLINK, flags: NLM_F_ACK, header: ifinfo(index: index))
     }

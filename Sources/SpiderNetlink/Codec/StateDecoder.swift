@@ -28,6 +28,7 @@ enum StateDecoder {
                         flags: LinkFlags(rawValue: flags))
         link.txqueuelen = attributes.u32(IFLA_TXQLEN).map(Int.init)
         link.linkNetnsID = attributes.u32(IFLA_LINK_NETNSID).map { Int(Int32(bitPattern: $0)) }
+        link.alias = attributes.string(IFLA_IFALIAS).flatMap { $0.isEmpty ? nil : $0 }
         let netnsID = attributes.u32(IFLA_LINK_NETNSID)
         // A peer in another namespace may have the same index as this link; in this one it cannot.
         let lower = attributes.u32(IFLA_LINK).map { Int(Int32(bitPattern: $0)) }.flatMap { $0 > 0 && ($0 != index || netnsID != nil) ? $0 : nil }

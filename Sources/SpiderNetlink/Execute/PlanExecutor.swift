@@ -160,6 +160,11 @@ public struct PlanExecutor: Sendable {
             if link.txqueuelen == length { return nil }
             _ = try change(RequestEncoder.setLink(index: Int32(link.index), txqueuelen: length))
             return .restoreLink(name, mac: nil, mtu: nil, txqueuelen: link.txqueuelen)
+        case .setLinkAlias(let name, let alias):
+            let link = try currentLink(name, socket)
+            if (link.alias ?? "") == alias { return nil }
+            _ = try change(RequestEncoder.setLinkAlias(index: Int32(link.index), alias: alias))
+            return .restoreAlias(name, link.alias ?? "")
         case .addAddress(let address):
             return try change(RequestEncoder.address(address, index: try index(address.device), delete: false), tolerateExists: true)
                 ? .deleteAddress(address) : nil
@@ -221,6 +226,7 @@ enum UndoStep: Sendable, CustomStringConvertible {
     case deleteLink(String)
     case setLinkDown(String)
     case restoreLink(String, mac: MACAddress?, mtu: Int?, txqueuelen: Int?)
+    case restoreAlias(String, String)
     case deleteAddress(InterfaceAddress)
     case deleteRoute(Route)
     case addRoute(Route)
@@ -263,6 +269,8 @@ enum UndoStep: Sendable, CustomStringConvertible {
             try socket.change(RequestEncoder.setLink(index: try PlanExecutor.index(name), up: false), operation: description)
         case .restoreLink(let name, let mac, let mtu, let txqueuelen):
             try socket.change(RequestEncoder.setLink(index: try PlanExecutor.index(name), mac: mac, mtu: mtu, txqueuelen: txqueuelen), operation: description)
+        case .restoreAlias(let name, let alias):
+            if let index = resolve(name) { try ignoreMissing(RequestEncoder.setLinkAlias(index: index, alias: alias)) }
         case .deleteAddress(let address):
             if let index = resolve(address.device) { try ignoreMissing(RequestEncoder.address(address, index: index, delete: true)) }
         case .deleteRoute(let route):
@@ -293,6 +301,7 @@ enum UndoStep: Sendable, CustomStringConvertible {
         case .deleteLink(let name): "delete link \(name)"
         case .setLinkDown(let name): "set \(name) down"
         case .restoreLink(let name, _, _, _): "restore link \(name)"
+        case .restoreAlias(let name, _): "restore the alias of \(name)"
         case .deleteAddress(let address): "delete address \(address)"
         case .deleteRoute(let route): "delete route \(route)"
         case .addRoute(let route): "add route \(route)"

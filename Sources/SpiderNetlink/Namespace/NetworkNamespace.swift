@@ -25,6 +25,38 @@ public struct NetworkNamespace: Sendable, Hashable, CustomStringConvertible {
         return access(path, F_OK) == 0
     }
 
+    /// What `stat(2)` says about a namespace path: the device and inode of the namespace
+    /// (for `/proc/PID/ns/net` and for a bind mount of one alike), and whether it is a
+    /// namespace at all (a file of the `nsfs` file system) rather than, say, the empty regular
+    /// file a bind mount leaves behind once it is unmounted.
+    public struct Identity: Sendable, Hashable {
+        public var device: UInt64
+        public var inode: UInt64
+        public var isNamespace: Bool
+    }
+
+    /// The identity of the namespace the path names, or `nil` when it cannot be read.
+    public var identity: Identity? {
+        let target = path ?? "/proc/self/ns/net"
+        var info = stat()
+        guard stat(target, &info) == 0 else { return nil }
+        let isNamespace = spider_is_nsfs(target) == 1
+        return Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), isNamespace: isNamespace)
+    }
+
+    /// Whether the path names a network namespace (a file of `nsfs`): `false` for a missing path,
+    /// a directory, or the empty regular file an unmounted bind mount leaves.
+    public var isNetworkNamespace: Bool { identity?.isNamespace ?? false }
+
+    /// Whether the path names the namespace this process runs in (the node's, for a CNI
+    /// plugin): the same device and inode as `/proc/self/ns/net`, whatever path leads there
+    /// (`/proc/self/ns/net`, `/proc/PID/ns/net` of a process beside us, a bind mount).
+    public var isCurrentProcessNamespace: Bool {
+        guard path != nil else { return true }
+        guard let mine = identity, let own = NetworkNamespace.current.identity, mine.isNamespace else { return false }
+        return mine.device == own.device && mine.inode == own.inode
+    }
+
     /// The path to give other processes (`nsenter --net=…`) and kernel calls (`IFLA_NET_NS_FD`).
     var openablePath: String { path ?? "/proc/\(getpid())/ns/net" }
 

@@ -17,6 +17,10 @@ public enum NetlinkError: Error, Sendable, Hashable, CustomStringConvertible {
     case namespace(path: String, errno: Int32)
     /// A helper program (iptables) failed.
     case command(String, status: Int32, output: String)
+    /// A helper program did not finish within its deadline; it was killed and reaped.
+    case timedOut(String, seconds: Int, output: String)
+    /// A request could not be built: an attribute larger than netlink can carry.
+    case requestTooLarge(operation: String, reason: String)
 
     /// The errno, when the failure has one.
     public var errnoValue: Int32? {
@@ -36,6 +40,9 @@ public enum NetlinkError: Error, Sendable, Hashable, CustomStringConvertible {
         case .dumpInterrupted(let what): "\(what): the dump was interrupted by concurrent changes too often"
         case .namespace(let path, let code): "cannot enter network namespace \(path): \(NetlinkError.text(code))"
         case .command(let command, let status, let output): "\(command) exited \(status): \(output)"
+        case .timedOut(let command, let seconds, let output):
+            "\(command) did not finish within \(seconds) s and was killed" + (output.isEmpty ? "" : ": \(output)")
+        case .requestTooLarge(let operation, let reason): "\(operation): the netlink request cannot be built: \(reason)"
         }
     }
 }

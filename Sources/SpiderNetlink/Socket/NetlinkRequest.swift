@@ -6,6 +6,12 @@ struct NetlinkRequest {
     private(set) var bytes: [UInt8]
     let type: UInt16
     let flags: UInt16
+    /// Why the request cannot be sent (an attribute did not fit), or `nil`. A request that
+    /// failed to build keeps the bytes it had before and is refused by ``NetlinkSocket``.
+    private(set) var failure: String?
+
+    /// The most a netlink attribute can hold: its length is 16 bits, header included.
+    static let maxAttributePayload = Int(UInt16.max) - 4
 
     /// A request of `type` with `flags` (`NLM_F_REQUEST` is added) and a fixed header.
     init(type: some BinaryInteger, flags: Int32, header: [UInt8]) {
@@ -28,8 +34,8 @@ struct NetlinkRequest {
 
     /// Appends an attribute with raw bytes (libmnl pads it).
     mutating func put(_ type: some BinaryInteger, _ value: [UInt8]) {
-        edit { nlh in
-            value.withUnsafeBytes { mnl_attr_put(nlh, UInt16(type), value.count, $0.baseAddress) }
+        edit(room: value.count) { nlh, size in
+            value.withUnsafeBytes { mnl_attr_put_check(nlh, size, UInt16(type), value.count, $0.baseAddress) }
         }
     }
 
@@ -39,29 +45,36 @@ struct NetlinkRequest {
     mutating func put<T: RawRepresentable>(_ type: T, string value: String) where T.RawValue: BinaryInteger { put(type.rawValue, string: value) }
 
     mutating func put(_ type: some BinaryInteger, u32 value: UInt32) {
-        edit { nlh in mnl_attr_put_u32(nlh, UInt16(type), value) }
+        edit(room: 4) { nlh, size in mnl_attr_put_u32_check(nlh, size, UInt16(type), value) }
     }
 
     mutating func put(_ type: some BinaryInteger, u8 value: UInt8) {
-        edit { nlh in mnl_attr_put_u8(nlh, UInt16(type), value) }
+        edit(room: 1) { nlh, size in mnl_attr_put_u8_check(nlh, size, UInt16(type), value) }
     }
 
     mutating func put(_ type: some BinaryInteger, string value: String) {
-        edit { nlh in mnl_attr_put_strz(nlh, UInt16(type), value) }
+        edit(room: value.utf8.count + 1) { nlh, size in mnl_attr_put_strz_check(nlh, size, UInt16(type), value) }
     }
 
     /// Appends a nested attribute whose content `body` writes.
     mutating func nest(_ type: some BinaryInteger, _ body: (inout NetlinkRequest) -> Void) {
-        var startOffset = 0
-        edit { nlh in
-            if let start = mnl_attr_nest_start(nlh, UInt16(type)) {
-                startOffset = UnsafeRawPointer(start) - UnsafeRawPointer(nlh)
-            }
+        var startOffset = -1
+        edit(room: 0) { nlh, size in
+            guard let start = mnl_attr_nest_start_check(nlh, size, UInt16(type)) else { return false }
+            startOffset = UnsafeRawPointer(start) - UnsafeRawPointer(nlh)
+            return true
         }
+        guard startOffset >= 0 else { return }
         body(&self)
-        edit { nlh in
+        // The nest's length is 16 bits too.
+        guard failure == nil, bytes.count - startOffset <= Int(UInt16.max) else {
+            fail("nested attribute \(type) is \(bytes.count - startOffset) bytes, more than a netlink attribute can hold (65535)")
+            return
+        }
+        edit(room: 0) { nlh, _ in
             let start = UnsafeMutableRawPointer(nlh).advanced(by: startOffset).assumingMemoryBound(to: nlattr.self)
             mnl_attr_nest_end(nlh, start)
+            return true
         }
     }
 
@@ -85,13 +98,35 @@ struct NetlinkRequest {
         for index in 0..<4 { bytes[index] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(index))) }
     }
 
-    /// Runs `body` on the message in a buffer with room to grow, then keeps what it wrote.
-    private mutating func edit(_ body: (UnsafeMutablePointer<nlmsghdr>) -> Void) {
-        var buffer = bytes + [UInt8](repeating: 0, count: 4096)
+    private mutating func fail(_ reason: String) {
+        if failure == nil { failure = reason }
+    }
+
+    /// Runs `body` on the message in a buffer with room for `room` more payload bytes (plus an
+    /// attribute header and padding), then keeps what it wrote. `body` gets the buffer's size
+    /// and uses libmnl's checked `mnl_attr_put*_check`, which refuse to write past it; when it
+    /// reports `false` (or the payload cannot be one attribute), the request keeps its bytes and
+    /// records ``failure``. After a failure nothing more is written.
+    private mutating func edit(room: Int, _ body: (UnsafeMutablePointer<nlmsghdr>, Int) -> Bool) {
+        guard failure == nil else { return }
+        guard room <= NetlinkRequest.maxAttributePayload else {
+            fail("an attribute of \(room) bytes is more than a netlink attribute can hold (\(NetlinkRequest.maxAttributePayload))")
+            return
+        }
+        let size = bytes.count + align4(room) + 8
+        guard size <= Int(UInt32.max) else {
+            fail("the message would be \(size) bytes")
+            return
+        }
+        var buffer = bytes + [UInt8](repeating: 0, count: size - bytes.count)
         let length = buffer.withUnsafeMutableBytes { raw -> Int in
-            guard let nlh = raw.baseAddress?.assumingMemoryBound(to: nlmsghdr.self) else { return 0 }
-            body(nlh)
+            guard let nlh = raw.baseAddress?.assumingMemoryBound(to: nlmsghdr.self) else { return -1 }
+            guard body(nlh, raw.count) else { return -1 }
             return Int(nlh.pointee.nlmsg_len)
+        }
+        guard length >= 0, length <= buffer.count else {
+            fail("an attribute of \(room) bytes does not fit the message")
+            return
         }
         bytes = Array(buffer.prefix(length))
     }

@@ -13,6 +13,9 @@ final class NetlinkSocket {
     /// libmnl's recommended size for dumps (32 KiB), at least the socket buffer size.
     private let bufferSize = max(32768, spider_mnl_socket_buffer_size())
 
+    /// How long one receive waits for the kernel's answer, in seconds.
+    static let receiveTimeout = 10
+
     init() throws(NetlinkError) {
         guard let socket = mnl_socket_open(NETLINK_ROUTE) else { throw .system(operation: "open netlink socket", errno: errno) }
         guard mnl_socket_bind(socket, 0, pid_t(MNL_SOCKET_AUTOPID)) == 0 else {
@@ -20,6 +23,10 @@ final class NetlinkSocket {
             mnl_socket_close(socket)
             throw .system(operation: "bind netlink socket", errno: code)
         }
+        // Bounded waits: an answer that does not come within the timeout fails the call
+        // (EAGAIN) instead of blocking it, and with it the node lock, for good.
+        var timeout = timeval(tv_sec: NetlinkSocket.receiveTimeout, tv_usec: 0)
+        _ = setsockopt(mnl_socket_get_fd(socket), SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         handle = socket
         portID = mnl_socket_get_portid(socket)
         sequence = UInt32(truncatingIfNeeded: time(nil))
@@ -36,6 +43,7 @@ final class NetlinkSocket {
     /// Sends `request` and returns the answer's messages: the dump's entries, or nothing for an
     /// acknowledged change. A kernel error throws ``NetlinkError/kernel(operation:errno:)``.
     func exchange(_ request: NetlinkRequest, operation: String) throws(NetlinkError) -> (messages: [NetlinkMessage], interrupted: Bool) {
+        if let failure = request.failure { throw .requestTooLarge(operation: operation, reason: failure) }
         sequence &+= 1
         var bytes = request.bytes
         let seq = sequence
