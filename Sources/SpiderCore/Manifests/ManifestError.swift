@@ -3,8 +3,9 @@
 public enum ManifestError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The text is not YAML/JSON.
     case malformed(String)
-    /// The document is not of a kind we read (`apiVersion`/`kind`).
-    case unsupportedKind(apiVersion: String?, kind: String?)
+    /// The document is not of the kind the reader expected (`apiVersion`/`kind`); `expected`
+    /// names the kinds it takes.
+    case unsupportedKind(apiVersion: String?, kind: String?, expected: String = "SpiderIPPool or SpiderReservedIP")
     /// A field has the wrong type.
     case wrongType(kind: String, name: String, field: String, expected: String, found: String)
     /// A required field is missing.
@@ -29,8 +30,8 @@ public enum ManifestError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .malformed(let detail): "not a valid YAML/JSON document: \(detail)"
-        case .unsupportedKind(let apiVersion, let kind):
-            "unsupported document \(apiVersion ?? "<no apiVersion>")/\(kind ?? "<no kind>"): expected spiderpool.spidernet.io/v2beta1 SpiderIPPool or SpiderReservedIP"
+        case .unsupportedKind(let apiVersion, let kind, let expected):
+            "unsupported document \(apiVersion ?? "<no apiVersion>")/\(kind ?? "<no kind>"): expected spiderpool.spidernet.io/v2beta1 \(expected)"
         case .wrongType(let kind, let name, let field, let expected, let found):
             "\(kind) \"\(name)\": \(field): expected \(expected), found \(found)"
         case .missingField(let kind, let name, let field): "\(kind) \"\(name)\": \(field): Required value"

@@ -17,7 +17,7 @@ public struct SpiderCoordinator: Sendable, Hashable {
 
     public init(document: ManifestValue) throws(ManifestError) {
         guard document["kind"]?.stringValue == SpiderCoordinator.kind else {
-            throw .unsupportedKind(apiVersion: document["apiVersion"]?.stringValue, kind: document["kind"]?.stringValue)
+            throw .unsupportedKind(apiVersion: document["apiVersion"]?.stringValue, kind: document["kind"]?.stringValue, expected: "SpiderCoordinator")
         }
         let name = document["metadata"]?["name"]?.stringValue ?? "default"
         let fields = ManifestFields(kind: SpiderCoordinator.kind, name: name)
@@ -74,6 +74,6 @@ public struct SpiderCoordinator: Sendable, Hashable {
         for document in try ManifestValue.documents(yaml: text) where document["kind"]?.stringValue == kind {
             return try SpiderCoordinator(document: document)
         }
-        throw .unsupportedKind(apiVersion: nil, kind: nil)
+        throw .unsupportedKind(apiVersion: nil, kind: nil, expected: "SpiderCoordinator")
     }
 }

@@ -59,7 +59,7 @@ public struct SpiderMultusConfig: Sendable, Hashable {
         let kind = document["kind"]?.stringValue, apiVersion = document["apiVersion"]?.stringValue
         if (document["kind"] != nil && kind != SpiderMultusConfig.kind)
             || (document["apiVersion"] != nil && apiVersion != SpiderMultusConfig.apiVersion) {
-            throw .manifest(.unsupportedKind(apiVersion: apiVersion, kind: kind))
+            throw .manifest(.unsupportedKind(apiVersion: apiVersion, kind: kind, expected: "SpiderMultusConfig"))
         }
         var fields = ManifestFields(kind: SpiderMultusConfig.kind, name: "")
         let metadata: ManifestValue
