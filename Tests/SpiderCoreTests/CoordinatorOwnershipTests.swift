@@ -72,4 +72,21 @@ struct CoordinatorOwnershipTests {
         let gone = CoordinatorInvocation(command: .del, containerID: "podaaaaaaaaaaaa1", interface: "eth0", podNamespaceExists: false)
         #expect(try Self.plan(scenario, after, gone).operations.map(\.action) == [.deleteLink(name: "vethpodaaaaaaaa")])
     }
+
+    @Test("a Pod whose veth0 points at another Pod's marked host veth (indexes collide or were forged) never deletes or re-marks it")
+    func forgedPeerIndex() throws {
+        let scenario = try Self.u1()
+        let first = CoordinatorInvocation(command: .add, containerID: "podaaaaaaaaaaaa1", interface: "eth0")
+        let after = try scenario.before.applying(try Self.plan(scenario, scenario.before, first))
+        let victim = try #require(after.node.link(named: "vethpodaaaaaaaa"))
+        // Another container's Pod namespace whose veth0 claims the victim's index as its peer.
+        let intruder = CoordinatorInvocation(command: .del, containerID: "intruder0000000", interface: "eth0")
+        var forged = after
+        if let index = forged.pod.links.firstIndex(where: { $0.name == "veth0" }) { forged.pod.links[index].peerIndex = victim.index }
+        let del = try Self.plan(scenario, forged, intruder)
+        #expect(!del.operations.contains { $0.action == .deleteLink(name: "vethpodaaaaaaaa") }, "\(del.operations.map(\.description))")
+        let add = CoordinatorInvocation(command: .add, containerID: "intruder0000000", interface: "eth0")
+        let plan = (try? Self.plan(scenario, forged, add))?.operations ?? []
+        #expect(!plan.contains { $0.action == .setLinkAlias(name: "vethpodaaaaaaaa", alias: add.ownerMark) }, "\(plan.map(\.description))")
+    }
 }

@@ -72,6 +72,11 @@ struct EmbeddedLedgerSafetyTests {
         chmod(directory, 0o755)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Data().write(to: URL(fileURLWithPath: directory + "/tmp/999999999-abc"))
+        // Only folders of our layout, no marker: maybe a store whose first write stopped early;
+        // it is opened, but never swept before it carries the marker.
+        try EmbeddedLedger(root: directory).sweep()
+        #expect(FileManager.default.fileExists(atPath: directory + "/tmp/999999999-abc"))
+        try Data().write(to: URL(fileURLWithPath: directory + "/passwd"))
         let error = Self.ipamError { try EmbeddedLedger(root: directory).sweep() }
         #expect(error?.description.contains("not a spiderpool store") == true, "\(String(describing: error))")
         #expect(FileManager.default.fileExists(atPath: directory + "/tmp/999999999-abc"))
@@ -82,6 +87,20 @@ struct EmbeddedLedgerSafetyTests {
         defer { try? FileManager.default.removeItem(atPath: empty) }
         try EmbeddedLedger(root: empty).putPool(Self.pool())
         #expect(FileManager.default.fileExists(atPath: empty + "/" + EmbeddedLedger.markerName))
+    }
+
+    @Test("a store whose first write stopped before its marker (only its own folders) is still a store")
+    func interruptedFirstWrite() throws {
+        let root = Self.scratch("interrupted")
+        try FileManager.default.createDirectory(atPath: root + "/pools", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/reserved", withIntermediateDirectories: true)
+        chmod(root, 0o700)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let ledger = try EmbeddedLedger(root: root)
+        try ledger.putPool(Self.pool())
+        #expect(try ledger.pools().map(\.name) == ["p1"])
+        try ledger.withStoreLock { () throws(IPAMError) in }
+        #expect(FileManager.default.fileExists(atPath: root + "/locks/.store.lock"), "the store lock keeps the first layout's file name")
     }
 
     // MARK: Item 13: reads create nothing
@@ -187,6 +206,23 @@ struct EmbeddedLedgerSafetyTests {
         #expect(next.addresses.first?.address.address != held)
         // DEL of the owner still releases it.
         #expect(try store.service.release(k6).map(\.address) == [held])
+    }
+
+    @Test("a damaged record whose owner nothing tells (a new inode, no owners entry) stays held through GC")
+    func damagedUnknownOwner() throws {
+        let store = try PoolScratchStore()
+        defer { store.remove() }
+        try store.apply(Self.pool())
+        let held = try #require(try store.service.allocate(try Self.request("k6")).addresses.first).address.address
+        // Rewritten as a new file (an editor's save, a restore): the owners entry is no longer the record.
+        let path = store.root + "/records/p1/\(held)"
+        unlink(path)
+        try Data((0..<50).map { _ in UInt8.random(in: 0...255) }).write(to: URL(fileURLWithPath: path))
+        let records = try store.ledger.records(pool: "p1")
+        #expect(records.first?.isDamaged == true && records.first?.owner.containerID == AllocationOwner.unknownContainerID)
+        #expect(try store.service.collectGarbage(valid: []).isEmpty)
+        #expect(try store.ledger.records(pool: "p1").map(\.address) == [held])
+        #expect(try store.service.allocate(try Self.request("k7")).addresses.first?.address.address != held)
     }
 
     // MARK: Item 19: a pool deleted under an ADD

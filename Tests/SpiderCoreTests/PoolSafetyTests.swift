@@ -73,6 +73,16 @@ struct PoolSafetyTests {
         #expect(space.effectiveEntries.count == 70_000)
     }
 
+    @Test("the first bad entry in the order given is reported: an overlap before a malformed entry, or the other way round")
+    func errorPrecedence() {
+        #expect(throws: AddressError.overlappingRanges("10.0.0.1", existing: "10.0.0.1", relation: .coveredBy)) {
+            _ = try PoolAddressSpace(subnet: "10.0.0.0/24", ips: ["10.0.0.1", "10.0.0.1", "bogus"])
+        }
+        #expect(throws: AddressError.invalidAddress("bogus")) {
+            _ = try PoolAddressSpace(subnet: "10.0.0.0/24", ips: ["10.0.0.1", "bogus", "10.0.0.1"])
+        }
+    }
+
     @Test("the fast overlap check names the same pair as comparing every pair", arguments: 0..<300)
     func overlapMatchesPairwise(seed: Int) throws {
         var generator = SeededGenerator(seed: UInt64(seed))
@@ -115,8 +125,9 @@ struct PoolSafetyTests {
         #expect(AllocationRequest.looksLikeStatefulSetPod(name) == sticky)
     }
 
-    @Test("sticky auto trusts the owner kind when the runtime passes it")
+    @Test("sticky auto trusts the owner kind when the runtime passes it; a Pod without a name is never parked")
     func ownerKind() {
+        #expect(!AllocationRequest.isStatefulPod(name: "", ownerKind: "StatefulSet"))
         #expect(AllocationRequest.isStatefulPod(name: "agent-22222", ownerKind: "StatefulSet"))
         #expect(!AllocationRequest.isStatefulPod(name: "web-0", ownerKind: "ReplicaSet"))
         #expect(AllocationRequest.isStatefulPod(name: "web-0", ownerKind: nil))

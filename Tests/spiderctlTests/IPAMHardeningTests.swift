@@ -51,6 +51,7 @@ struct IPAMHardeningTests {
         let gc = try Self.run(["gc", "--valid-attachments", valid, "--store", workspace.store])
         #expect(gc.status == 0, "\(gc)")
         #expect(!gc.stdout.contains("10.20.0.10"), "k6's address must stay held: \(gc)")
+        #expect(!gc.stdout.contains("10.20.0.11") && !gc.stdout.contains("10.20.0.12"), "records of unknown owners stay held: \(gc)")
         let next = try Self.run(["ip", "allocate", "--pool", "p4", "--container-id", "k7", "--ifname", "eth0", "--store", workspace.store])
         #expect(next.status == 0 && next.stdout != "10.20.0.10/24\n", "\(next)")
     }
@@ -118,6 +119,13 @@ struct IPAMHardeningTests {
         #expect(nth.stdout == "10.0.0.0\n", "\(nth)")
         let contains = try Self.run(["range", "contains", "10.0.195.79", "--exclude=10.0.195.79"] + addresses)
         #expect(contains.stdout == "false\n", "\(contains)")
+        // Options anywhere, `--opt value` and `--opt=value`, JSON output, `--` before the ranges.
+        let json = try Self.run(["range", "count", "--output", "json", "--ip-version=4"] + addresses.prefix(100) + ["--", "10.9.9.9"])
+        #expect(json.status == 0 && json.stdout == "101\n", "\(json)")
+        let missing = try Self.run(["range", "count", "--exclude"] + addresses.prefix(100))
+        #expect(missing.status == 0 && missing.stdout == "99\n", "\(missing)")
+        let help = try Self.run(["range", "count", "--help"] + addresses.prefix(100))
+        #expect(help.status == 0 && help.stdout.contains("USAGE"), "\(help.status) \(help.stderr)")
     }
 
     // MARK: Item 12

@@ -25,15 +25,25 @@ public struct PoolAddressSpace: Sendable, Hashable {
     public init(subnet subnetText: String, ips: [String], excludeIPs: [String] = []) throws(AddressError) {
         guard let subnet = IPNetwork(subnetText) else { throw .invalidCIDRAddress(subnetText) }
         self.subnet = subnet
+        // Spiderpool checks entry by entry: the first entry that is malformed or overlaps an
+        // earlier one is reported. Parse all, then look for an overlap among the entries before
+        // the first malformed one.
         var entries: [IPRange] = []
         entries.reserveCapacity(ips.count)
-        for text in ips { entries.append(try PoolAddressSpace.entry(text, in: subnet)) }
+        var malformed: AddressError?
+        for text in ips {
+            do { entries.append(try PoolAddressSpace.entry(text, in: subnet)) } catch {
+                malformed = error
+                break
+            }
+        }
         if let (index, earlier) = PoolAddressSpace.firstOverlap(entries) {
             let old = entries[earlier], range = entries[index]
             let relation: AddressError.OverlapRelation =
                 old.contains(range) ? .coveredBy : range.contains(old) ? .covers : .overlaps
             throw .overlappingRanges(ips[index], existing: ips[earlier], relation: relation)
         }
+        if let malformed { throw malformed }
         var excluded: [IPRange] = []
         for text in excludeIPs { excluded.append(try PoolAddressSpace.entry(text, in: subnet)) }
         self.entries = entries

@@ -113,10 +113,14 @@ public struct CoordinatorPlanner: Sendable {
     // MARK: Ownership and refusals
 
     /// The node end of the Pod's `veth0`, when the Pod has one: the node link whose index
-    /// `veth0` points to (and that points back, when the state says so).
-    static func podVethPeer(pod: NetworkState, node: NetworkState) -> Link? {
+    /// `veth0` points to (and that points back, when the state says so), unless it carries
+    /// another attachment's mark. Indexes are per namespace and the Pod may rebuild its own
+    /// `veth0`, so an index alone never makes another Pod's link ours; a link without a mark
+    /// (made before marks existed, or just created) is taken.
+    static func podVethPeer(pod: NetworkState, node: NetworkState, invocation: CoordinatorInvocation) -> Link? {
         guard let veth0 = pod.link(named: "veth0"), veth0.kind == .veth, let index = veth0.peerIndex,
               let peer = node.link(index: index), peer.kind == .veth, peer.peerIndex == nil || peer.peerIndex == veth0.index else { return nil }
+        guard (peer.alias ?? "").isEmpty || invocation.marksThisContainer(peer.alias) else { return nil }
         return peer
     }
 
@@ -126,7 +130,7 @@ public struct CoordinatorPlanner: Sendable {
     /// link has it, else ``CoordinatorInvocation/alternateHostVethName``. A link of another
     /// attachment (another mark, or no mark) is never taken.
     static func underlayHostVeth(pod: NetworkState, node: NetworkState, invocation: CoordinatorInvocation) throws(CoordinatorError) -> String {
-        if let peer = podVethPeer(pod: pod, node: node) { return peer.name }
+        if let peer = podVethPeer(pod: pod, node: node, invocation: invocation) { return peer.name }
         if let marked = node.links.first(where: { $0.alias == invocation.ownerMark }) { return marked.name }
         let candidates = [invocation.hostVethName, invocation.alternateHostVethName]
         if let free = candidates.first(where: { node.link(named: $0) == nil }) { return free }
@@ -483,7 +487,9 @@ public struct CoordinatorPlanner: Sendable {
         // The Pod's underlay veth: the peer of its veth0, and any node link this container marked
         // (found by the mark, whatever its name; without the Pod's namespace, only by the mark).
         var owned: [String] = []
-        if invocation.podNamespaceExists, let peer = CoordinatorPlanner.podVethPeer(pod: state.pod, node: state.node) { owned.append(peer.name) }
+        if invocation.podNamespaceExists, let peer = CoordinatorPlanner.podVethPeer(pod: state.pod, node: state.node, invocation: invocation) {
+            owned.append(peer.name)
+        }
         for link in state.node.links where invocation.marksThisContainer(link.alias) && !owned.contains(link.name) { owned.append(link.name) }
         for name in owned {
             try? builder.emit(.node, .deleteLink(name: name), "the Pod is going away: its underlay veth goes with it")

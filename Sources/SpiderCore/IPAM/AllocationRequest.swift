@@ -51,6 +51,8 @@ public struct AllocationRequest: Sendable, Hashable {
     /// What `sticky: auto` decides: a StatefulSet's Pod keeps its addresses. The owner's kind
     /// decides when it is known; otherwise the name does (``looksLikeStatefulSetPod(_:)``).
     public static func isStatefulPod(name: String, ownerKind: String?) -> Bool {
+        // A parked address is found again by the Pod's name: without one there is nothing to keep it for.
+        guard !name.isEmpty else { return false }
         if let ownerKind, !ownerKind.isEmpty { return ownerKind == "StatefulSet" }
         return looksLikeStatefulSetPod(name)
     }

@@ -99,8 +99,9 @@ public struct AllocationRecord: Sendable, Hashable {
         return value.json() + "\n"
     }
 
-    /// The owner in a stored record's text. A record damaged some other way still holds its
-    /// address, for an unknown owner that no attachment matches, so GC reclaims it.
+    /// The owner in a stored record's text. A damaged record still holds its address, for an
+    /// unknown owner that no attachment matches; GC leaves such records alone (they may be a
+    /// live Pod's).
     public static func owner(ledgerText text: String) -> AllocationOwner {
         decodedOwner(ledgerText: text) ?? AllocationOwner(attachment: Attachment(unchecked: AllocationOwner.unknownContainerID, "unknown"))
     }

@@ -63,14 +63,14 @@ public struct EmbeddedLedger: Ledger {
     /// The root directory after the trust checks, or `nil` when it does not exist (and `create`
     /// is not set). With `create`, a missing root (and missing parents) and the layout are made.
     func store(create: Bool = false) throws(IPAMError) -> StoreDirectory? {
-        if let directory = try StoreDirectory.open(root) {
+        if let directory = try StoreDirectory.openRoot(root) {
             let marked = try checkTrust(directory)
             if create && !marked { try mark(directory) }
             return directory
         }
         guard create else { return nil }
         try EmbeddedLedger.makeDirectories(root)
-        guard let directory = try StoreDirectory.open(root) else { throw .store("\(root) vanished while it was being created") }
+        guard let directory = try StoreDirectory.openRoot(root) else { throw .store("\(root) vanished while it was being created") }
         if !(try checkTrust(directory)) { try mark(directory) }
         return directory
     }
@@ -88,7 +88,10 @@ public struct EmbeddedLedger: Ledger {
         let names = try directory.names()
         let firstLayout = directory.status("pools").map { $0.st_mode & S_IFMT == S_IFDIR } == true
             && directory.status("records").map { $0.st_mode & S_IFMT == S_IFDIR } == true
-        guard names.isEmpty || firstLayout else {
+        // Only our own folders: a store whose first write was interrupted (or is under way in
+        // another process) before its marker was written.
+        let partLayout = names.allSatisfy { EmbeddedLedger.layout.contains($0) }
+        guard names.isEmpty || firstLayout || partLayout else {
             throw .store("\(root) is not a spiderpool store: it has no \(EmbeddedLedger.markerName) marker and holds other files (name a new or empty directory)")
         }
         return false
@@ -134,7 +137,7 @@ public struct EmbeddedLedger: Ledger {
         guard let directory = try directory("pools") else { return [] }
         var result: [SpiderIPPool] = []
         for name in try directory.names() where name.hasSuffix(".json") {
-            let text = String(decoding: try directory.read(name) ?? [], as: UTF8.self)
+            let text = String(decoding: try directory.contents(name) ?? [], as: UTF8.self)
             do {
                 guard let document = try ManifestValue.documents(yaml: text).first else { throw ManifestError.malformed("empty") }
                 result.append(try SpiderIPPool(document: document))
@@ -178,7 +181,7 @@ public struct EmbeddedLedger: Ledger {
         guard let directory = try directory("reserved") else { return [] }
         var result: [SpiderReservedIP] = []
         for name in try directory.names() where name.hasSuffix(".json") {
-            let text = String(decoding: try directory.read(name) ?? [], as: UTF8.self)
+            let text = String(decoding: try directory.contents(name) ?? [], as: UTF8.self)
             do {
                 guard let document = try ManifestValue.documents(yaml: text).first else { throw ManifestError.malformed("empty") }
                 result.append(try SpiderReservedIP(document: document))
@@ -316,7 +319,7 @@ public struct EmbeddedLedger: Ledger {
 
     public func cursor(pool: String) throws(IPAMError) -> IPAddress? {
         try EmbeddedLedger.checkName(pool)
-        guard let bytes = try? directory("cursors")?.read(EmbeddedLedger.fileName(pool)) else { return nil }
+        guard let bytes = try? directory("cursors")?.contents(EmbeddedLedger.fileName(pool)) else { return nil }
         return IPAddress(String(decoding: bytes, as: UTF8.self).trimmingSpaces)
     }
 
@@ -328,7 +331,9 @@ public struct EmbeddedLedger: Ledger {
     /// Removes what killed processes left behind and nothing reads: temporary files of processes
     /// that are gone, owner index entries that no longer are the record, empty owner folders.
     public func sweep() throws(IPAMError) {
-        guard try store() != nil else { return }
+        // Only a marked store is swept: a directory that merely looks like the first layout
+        // gets its marker with its first write.
+        guard let store = try store(), store.status(EmbeddedLedger.markerName) != nil else { return }
         if let tmp = try directory("tmp") {
             for name in try tmp.names() {
                 guard let dash = name.firstIndex(of: "-"), let pid = Int32(name[..<dash]) else { continue }
@@ -373,7 +378,7 @@ public struct EmbeddedLedger: Ledger {
     }
 
     public func withPoolLock<T>(_ pool: String, _ body: () throws(IPAMError) -> T) throws(IPAMError) -> T {
-        let name = pool.isEmpty ? ".store" : EmbeddedLedger.fileName(pool, suffix: ".lock")
+        let name = EmbeddedLedger.fileName(pool.isEmpty ? ".store" : pool, suffix: ".lock")
         if !pool.isEmpty { try EmbeddedLedger.checkName(pool) }
         guard let locks = try directory("locks", create: true) else { throw .store("\(root)/locks is missing") }
         return try locks.withLock(name, body)
@@ -406,7 +411,7 @@ public struct EmbeddedLedger: Ledger {
     /// A damaged record keeps its address held: its owner comes from the owners index when an
     /// entry there is the same file, and is otherwise unknown.
     func readOwner(_ records: StoreDirectory, _ name: String, pool: String) throws(IPAMError) -> (owner: AllocationOwner, damaged: Bool)? {
-        guard let bytes = try records.read(name) else { return nil }
+        guard let bytes = try records.contents(name) else { return nil }
         // Records are written whole (temp file + link), so a kill cannot leave one half-written.
         if let owner = AllocationRecord.decodedOwner(ledgerText: String(decoding: bytes, as: UTF8.self)) { return (owner, false) }
         return (try indexedOwner(records.status(name), entry: EmbeddedLedger.fileName(pool, suffix: "@\(name)")), true)

@@ -207,7 +207,10 @@ public struct IPAMService<Store: Ledger>: Sendable {
                                node: String? = nil) throws(IPAMError) -> [AllocationRecord] {
         var released: [AllocationRecord] = []
         defer { try? ledger.sweep() }
+        // A record whose owner cannot be told (damaged bytes, no owners entry left) may be a live
+        // Pod's: it stays held, and `ip list` shows it, until someone releases it knowingly.
         for record in try ledger.allRecords() where record.owner.containerID != AllocationOwner.parkedContainerID
+            && record.owner.containerID != AllocationOwner.unknownContainerID
             && !valid.contains(record.owner.attachment) && (node == nil || record.owner.node == node) {
             if try giveBack(record, sticky) { released.append(record) }
         }

@@ -25,8 +25,8 @@ final class StoreDirectory {
 
     /// Opens the directory at `path` (its last component must not be a symbolic link), or
     /// `nil` when it or a parent does not exist.
-    static func open(_ path: String) throws(IPAMError) -> StoreDirectory? {
-        let descriptor = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    static func openRoot(_ path: String) throws(IPAMError) -> StoreDirectory? {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else {
             let code = errno
             if code == ENOENT { return nil }
@@ -73,7 +73,7 @@ final class StoreDirectory {
 
     /// The bytes of the regular file `name`; `nil` when it does not exist. Any other failure
     /// (EIO, EMFILE, a symbolic link) is an error: it never reads as "no such file".
-    func read(_ name: String) throws(IPAMError) -> [UInt8]? {
+    func contents(_ name: String) throws(IPAMError) -> [UInt8]? {
         let file = openat(descriptor, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard file >= 0 else {
             let code = errno
@@ -87,7 +87,7 @@ final class StoreDirectory {
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(file, $0.baseAddress, $0.count) }
+            let count = buffer.withUnsafeMutableBytes { read(file, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw StoreDirectory.failure("read \(path)/\(name)")

@@ -33,6 +33,9 @@ enum HelperProcess {
     ///   seconds (it is then killed and reaped).
     static func run(_ path: String, _ arguments: [String], timeout: Double = defaultTimeout) throws(NetlinkError) -> Outcome {
         let commandText = ([path] + arguments).joined(separator: " ")
+        // SIGCHLD ignored (it may be inherited across exec) would let the kernel reap the child
+        // itself, and every helper would look failed (waitpid: ECHILD).
+        signal(SIGCHLD, SIG_DFL)
         var pipeEnds: [Int32] = [-1, -1]
         guard spider_pipe_cloexec(&pipeEnds) == 0 else { throw .system(operation: "pipe for \(commandText)", errno: errno) }
         let readEnd = pipeEnds[0]
@@ -115,7 +118,13 @@ enum HelperProcess {
         if !reaped {
             kill(-pid, SIGKILL)
             kill(pid, SIGKILL)
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            // Reaped within a short grace; a child stuck in the kernel (D state) is left to
+            // init rather than waited on without end.
+            let grace = monotonicNow() + 1
+            while waitpid(pid, &status, WNOHANG) == 0 && monotonicNow() < grace {
+                var pause = timespec(tv_sec: 0, tv_nsec: 5_000_000)
+                nanosleep(&pause, nil)
+            }
             throw .timedOut(commandText, seconds: Int(timeout.rounded(.up)), output: String(decoding: output, as: UTF8.self))
         }
         let signal = status & 0x7f

@@ -60,7 +60,10 @@ struct CNIInstall: ParsableCommand {
             let target = dir + "/" + name
             // Made beside the target, then renamed over it: the plugin is never missing or half-copied.
             let staging = dir + "/.\(name).installing-\(getpid())"
-            try? manager.removeItem(atPath: staging)
+            // A leftover of an earlier run is a file or a link; anything else is not ours.
+            guard unlink(staging) == 0 || errno == ENOENT else {
+                throw CommandFailure("\(staging) is in the way and is not a file: refused (remove it yourself)")
+            }
             do {
                 if copy { try manager.copyItem(atPath: binary, toPath: staging) } else { try manager.createSymbolicLink(atPath: staging, withDestinationPath: binary) }
             } catch {

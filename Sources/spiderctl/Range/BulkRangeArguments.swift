@@ -21,7 +21,8 @@ enum BulkRangeArguments {
 
     /// `arguments` (without the program name), rewritten when it is a `range` command with many values.
     static func rewrite(_ arguments: [String]) -> [String] {
-        guard arguments.count > threshold, arguments.first == "range", arguments.count > 1 else { return arguments }
+        guard arguments.count > threshold, arguments.first == "range", arguments.count > 1,
+              !arguments.contains(where: { $0 == "--help" || $0 == "-h" }) else { return arguments }
         let subcommand = arguments[1]
         var kept = ["range", subcommand]
         var positionals: [String] = []
@@ -35,12 +36,12 @@ enum BulkRangeArguments {
                 positionals.append(token)
             } else if token == "--" {
                 afterTerminator = true
-            } else if token == "--exclude", index < arguments.count {
+            } else if token == "--exclude", index < arguments.count, !arguments[index].hasPrefix("-") {
                 excludes.append(arguments[index])
                 index += 1
             } else if token.hasPrefix("--exclude=") {
                 excludes.append(String(token.dropFirst("--exclude=".count)))
-            } else if valueOptions.contains(token), index < arguments.count {
+            } else if valueOptions.contains(token), index < arguments.count, !arguments[index].hasPrefix("-") {
                 kept += [token, arguments[index]]
                 index += 1
             } else {
@@ -48,7 +49,9 @@ enum BulkRangeArguments {
             }
         }
         if leadingArgument.contains(subcommand), !positionals.isEmpty {
-            kept.append(positionals.removeFirst())
+            let leading = positionals.removeFirst()
+            // After `--` a value may start with `-`; it must stay a value.
+            kept += leading.hasPrefix("-") ? ["--", leading] : [leading]
         }
         if !positionals.isEmpty { kept += [rangesOption, positionals.joined(separator: String(separator))] }
         if !excludes.isEmpty { kept += [excludesOption, excludes.joined(separator: String(separator))] }
