@@ -38,6 +38,7 @@ public final class EtcdClient: Sendable {
     /// Connects lazily: creating a client sends nothing.
     ///
     /// - Parameters:
+    ///   - store: the endpoints, key prefix and TLS files.
     ///   - connectTimeout: how long making a TCP connection to one endpoint may take.
     ///   - requestTimeout: how long one request may take, once its endpoint has answered.
     ///   - probeTimeout: with several endpoints, how long an endpoint not yet heard from may

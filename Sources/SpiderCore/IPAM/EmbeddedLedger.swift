@@ -24,7 +24,7 @@ import Darwin
 ///
 /// A name too long for one file name (a container ID of up to 1,024 characters, a 253-character
 /// pool name with `.json` or `@IP` after it) is stored under its first characters, `~` and a
-/// 64-bit hash (``fileName(_:suffix:)``); `~` is in no valid name, and every record carries the
+/// 64-bit hash; `~` is in no valid name, and every record carries the
 /// full names, which reads compare.
 ///
 /// Like host-local it keeps one record per address created with an exclusive operation, but a
@@ -37,7 +37,7 @@ import Darwin
 /// The store trusts nothing it did not make: the root must not be a symbolic link, must belong
 /// to root (or the caller) and must not be writable by others, and it must carry the marker
 /// (or be empty, or hold the first layout's `pools/` and `records/`); nothing below it is
-/// reached through a symbolic link (``StoreDirectory``). Reads and releases never create the
+/// reached through a symbolic link. Reads and releases never create the
 /// store: a missing store holds nothing.
 public struct EmbeddedLedger: Ledger {
     /// The default directory.
