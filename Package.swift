@@ -27,18 +27,15 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        // libmnl, as Debian's libmnl-dev ships it.
-        .systemLibrary(
-            name: "CMnl",
-            pkgConfig: "libmnl",
-            providers: [.apt(["libmnl-dev"])]
-        ),
-        // Prefixed C functions for the netlink macros Swift cannot import; nothing else.
-        .target(name: "CNetlinkShim", dependencies: ["CMnl"]),
+        // The kernel's netlink headers and prefixed C functions for the macros Swift cannot
+        // import; nothing else.
+        .target(name: "CNetlinkShim"),
+        // Route plans executed and namespaces read back over NETLINK_ROUTE (no C library
+        // beyond the C runtime: the CNI binary links it fully static).
         .target(
             name: "SpiderNetlink",
             dependencies: [
-                "SpiderCore", "CMnl", "CNetlinkShim",
+                "SpiderCore", "CNetlinkShim",
             ]
         ),
         // The etcd v3 ledger: networking stays out of SpiderCore.

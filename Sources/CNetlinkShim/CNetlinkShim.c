@@ -9,7 +9,6 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
-size_t spider_mnl_socket_buffer_size(void) { return MNL_SOCKET_BUFFER_SIZE; }
 uint32_t spider_nlmsg_align(uint32_t len) { return NLMSG_ALIGN(len); }
 uint32_t spider_rta_align(uint32_t len) { return RTA_ALIGN(len); }
 uint32_t spider_nlmsg_hdrlen(void) { return NLMSG_HDRLEN; }

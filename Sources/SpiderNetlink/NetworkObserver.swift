@@ -1,5 +1,4 @@
-import CMnl
-import Foundation
+import CNetlinkShim
 import SpiderCore
 #if canImport(Glibc)
 import Glibc
@@ -73,7 +72,7 @@ public enum NetworkObserver {
         keys += state.links.map { "net.ipv6.conf.\($0.name).accept_ra" }
         for key in keys { if let value = Sysctl.read(key) { state.sysctls[key] = value } }
         for address in routeGet {
-            let answer = try socket.exchange(RequestEncoder.routeGet(address), operation: "route get \(address)").messages
+            let answer = try socket.exchange(RequestEncoder.routeGet(address), operation: "route get \(address)")
             if let reply = answer.first(where: { $0.type == UInt16(RTM_NEWROUTE) }),
                let source = reply.attributes(after: 12).address(RTA_PREFSRC, family: address.family == .v4 ? .inet : .inet6) {
                 state.routeGet[address] = StateDecoder.ipAddress(source)
@@ -96,9 +95,23 @@ enum Sysctl {
         return "/proc/sys/" + parts.joined(separator: "/")
     }
 
+    /// The value of a sysctl, without its trailing newline; `nil` when it cannot be read.
     static func read(_ key: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path(key)) else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let descriptor = open(path(key), O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 256)
+        // A sysctl value is short; 64 KiB bounds a file that is not one.
+        while bytes.count < 65_536 {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { return nil }
+            if count == 0 { break }
+            bytes += chunk[0..<count]
+        }
+        let text = Substring(String(decoding: bytes, as: UTF8.self))
+        return String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
     }
 
     static func write(_ key: String, _ value: String) throws(NetlinkError) {

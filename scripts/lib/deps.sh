@@ -19,10 +19,11 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
 }
 
-# What `swift build` needs: libmnl's headers and pkg-config to find them.
+# What `swift build` needs besides the toolchain: the kernel's netlink headers, and `file` to
+# check that the CNI binary is fully static.
 ensure_build_deps() {
     command -v swift >/dev/null || { echo "error: swift is not on PATH (Swift 6 toolchain required)" >&2; return 1; }
-    apt_install libmnl-dev pkg-config
+    apt_install linux-libc-dev file
 }
 
 # What the tests need besides the build: network namespaces and the tools the kernel tests and

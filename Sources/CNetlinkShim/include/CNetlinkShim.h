@@ -1,13 +1,17 @@
 #ifndef SPIDER_CNETLINK_SHIM_H
 #define SPIDER_CNETLINK_SHIM_H
-// Prefixed functions for the netlink macros that Swift cannot import.
-// Nothing else lives in C: all logic is Swift.
+// The kernel's netlink headers, and prefixed functions for the macros and _GNU_SOURCE
+// declarations that Swift cannot import. Nothing else lives in C: all logic is Swift.
 #include <stddef.h>
 #include <stdint.h>
-#include <libmnl/libmnl.h>
-
-/// MNL_SOCKET_BUFFER_SIZE: the receive buffer size libmnl recommends.
-size_t spider_mnl_socket_buffer_size(void);
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_link.h>
+#include <linux/if_addr.h>
+#include <linux/neighbour.h>
+#include <linux/fib_rules.h>
+#include <linux/veth.h>
 /// NLMSG_ALIGN(len).
 uint32_t spider_nlmsg_align(uint32_t len);
 /// RTA_ALIGN(len).

@@ -1,4 +1,4 @@
-import CMnl
+import CNetlinkShim
 import SpiderCore
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-import CMnl
+import CNetlinkShim
 import SpiderCore
 
 /// Turns rtnetlink dump messages into SpiderCore values.

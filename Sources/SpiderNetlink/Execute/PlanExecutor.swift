@@ -1,4 +1,4 @@
-import CMnl
+import CNetlinkShim
 import SpiderCore
 #if canImport(Glibc)
 import Glibc
@@ -213,7 +213,7 @@ public struct PlanExecutor: Sendable {
     }
 
     static func currentLink(_ name: String, _ socket: NetlinkSocket) throws(NetlinkError) -> Link {
-        let answer = try socket.exchange(RequestEncoder.getLink(index: try index(name)), operation: "get link \(name)").messages
+        let answer = try socket.exchange(RequestEncoder.getLink(index: try index(name)), operation: "get link \(name)")
         guard let message = answer.first(where: { $0.type == UInt16(RTM_NEWLINK) }), let decoded = StateDecoder.link(message) else {
             throw .malformed("no RTM_NEWLINK for \(name)")
         }

@@ -1,5 +1,4 @@
 import CNetlinkShim
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,12 +65,16 @@ public struct NetworkNamespace: Sendable, Hashable, CustomStringConvertible {
 /// A thread that lives in one namespace and runs jobs there, one at a time, with its own
 /// netlink socket. The thread enters the namespace once (`setns`) and never leaves it: it ends
 /// with the worker, so no other code ever runs in the wrong namespace.
+///
+/// Plain POSIX threads (no Foundation): this runs inside the CNI binary on every Pod NIC.
 final class NamespaceWorker: @unchecked Sendable {
     let namespace: NetworkNamespace
-    private let lock = NSCondition()
+    /// Guards `jobs`, `stopping`, `started`, `startError` and each job's completion.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    /// Signalled when a job is queued, the worker stops, the thread has started, or a job ends.
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
     private var jobs: [() -> Void] = []
     private var stopping = false
-    private var thread: Thread?
     private var startError: NetlinkError?
     private var started = false
     /// The thread's netlink socket (touched only on the worker thread).
@@ -79,21 +82,40 @@ final class NamespaceWorker: @unchecked Sendable {
 
     init(_ namespace: NetworkNamespace) throws(NetlinkError) {
         self.namespace = namespace
-        let thread = Thread { [unowned self] in self.main() }
-        thread.name = "spider-netns"
-        self.thread = thread
-        thread.start()
-        lock.lock()
-        while !started { lock.wait() }
+        mutex = .allocate(capacity: 1)
+        condition = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+        // The thread holds a reference to the worker until it ends.
+        let context = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let created = pthread_create(&thread, nil, { context in
+            guard let context else { return nil }
+            let worker = Unmanaged<NamespaceWorker>.fromOpaque(context).takeRetainedValue()
+            worker.main()
+            return nil
+        }, context)
+        guard created == 0 else {
+            Unmanaged<NamespaceWorker>.fromOpaque(context).release()
+            throw .system(operation: "pthread_create", errno: created)
+        }
+        pthread_detach(thread)
+        pthread_mutex_lock(mutex)
+        while !started { pthread_cond_wait(condition, mutex) }
         let failure = startError
-        lock.unlock()
+        pthread_mutex_unlock(mutex)
         if let failure {
             stop()
             throw failure
         }
     }
 
-    deinit { stop() }
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
 
     private func main() {
         var failure: NetlinkError?
@@ -109,21 +131,21 @@ final class NamespaceWorker: @unchecked Sendable {
         if failure == nil {
             do { socket = try NetlinkSocket() } catch { failure = error }
         }
-        lock.lock()
+        pthread_mutex_lock(mutex)
         startError = failure
         started = true
-        lock.broadcast()
-        lock.unlock()
+        pthread_cond_broadcast(condition)
+        pthread_mutex_unlock(mutex)
         guard failure == nil else { return }
         while true {
-            lock.lock()
-            while jobs.isEmpty && !stopping { lock.wait() }
+            pthread_mutex_lock(mutex)
+            while jobs.isEmpty && !stopping { pthread_cond_wait(condition, mutex) }
             if jobs.isEmpty && stopping {
-                lock.unlock()
+                pthread_mutex_unlock(mutex)
                 break
             }
             let job = jobs.removeFirst()
-            lock.unlock()
+            pthread_mutex_unlock(mutex)
             job()
         }
         socket = nil
@@ -131,16 +153,21 @@ final class NamespaceWorker: @unchecked Sendable {
 
     /// Runs `body` on the worker thread (inside the namespace) and waits for it.
     func perform<T>(_ body: @escaping (NamespaceWorker) throws(NetlinkError) -> T) throws(NetlinkError) -> T {
-        let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var outcome: Result<T, NetlinkError>?
-        lock.lock()
+        nonisolated(unsafe) var finished = false
+        pthread_mutex_lock(mutex)
         jobs.append { [unowned self] in
-            do throws(NetlinkError) { outcome = .success(try body(self)) } catch { outcome = .failure(error) }
-            done.signal()
+            let result: Result<T, NetlinkError>
+            do throws(NetlinkError) { result = .success(try body(self)) } catch { result = .failure(error) }
+            pthread_mutex_lock(mutex)
+            outcome = result
+            finished = true
+            pthread_cond_broadcast(condition)
+            pthread_mutex_unlock(mutex)
         }
-        lock.signal()
-        lock.unlock()
-        done.wait()
+        pthread_cond_broadcast(condition)
+        while !finished { pthread_cond_wait(condition, mutex) }
+        pthread_mutex_unlock(mutex)
         switch outcome {
         case .success(let value): return value
         case .failure(let error): throw error
@@ -149,10 +176,10 @@ final class NamespaceWorker: @unchecked Sendable {
     }
 
     func stop() {
-        lock.lock()
+        pthread_mutex_lock(mutex)
         stopping = true
-        lock.broadcast()
-        lock.unlock()
+        pthread_cond_broadcast(condition)
+        pthread_mutex_unlock(mutex)
     }
 
     /// The worker's socket (only valid inside ``perform(_:)``).
