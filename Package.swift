@@ -5,10 +5,14 @@ let package = Package(
     name: "swift-spiderpool",
     products: [
         .library(name: "SpiderCore", targets: ["SpiderCore"]),
+        .library(name: "SpiderYAML", targets: ["SpiderYAML"]),
+        .library(name: "SpiderEmbeddedLedger", targets: ["SpiderEmbeddedLedger"]),
         .library(name: "SpiderNetlink", targets: ["SpiderNetlink"]),
         .library(name: "SpiderEtcd", targets: ["SpiderEtcd"]),
         .library(name: "SpiderCNI", targets: ["SpiderCNI"]),
+        .library(name: "SpiderScenario", targets: ["SpiderScenario"]),
         .executable(name: "spiderctl", targets: ["spiderctl"]),
+        .executable(name: "spider-cni", targets: ["spider-cni"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -20,13 +24,21 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
-        // Pure Swift: addresses, ranges, pools, allocation, planning. No C, no root.
+        // Pure Swift: addresses, ranges, pools, allocation, planning. No dependency, no
+        // Foundation, no C, no I/O (Docs/ARCHITECTURE.md).
+        .target(name: "SpiderCore"),
+        // YAML text to and from SpiderCore's value tree, and the detector's file readers.
         .target(
-            name: "SpiderCore",
+            name: "SpiderYAML",
             dependencies: [
+                "SpiderCore",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The ledger in a local directory (files and locks through Glibc, no Foundation).
+        .target(name: "SpiderEmbeddedLedger", dependencies: ["SpiderCore"]),
+        // The golden/scenario harness: tests, `spiderctl plan`, the fuzzer, the benchmarks.
+        .target(name: "SpiderScenario", dependencies: ["SpiderCore"]),
         // The kernel's netlink headers and prefixed C functions for the macros Swift cannot
         // import; nothing else.
         .target(name: "CNetlinkShim"),
@@ -42,22 +54,26 @@ let package = Package(
         .target(
             name: "SpiderEtcd",
             dependencies: [
-                "SpiderCore",
+                "SpiderCore", "SpiderEmbeddedLedger",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // The CNI protocol and the two plugins: no Foundation, no YAML, no etcd (the caller
+        // passes what it has; the lean binary hands the rest to spiderctl).
         .target(
             name: "SpiderCNI",
             dependencies: [
-                "SpiderCore", "SpiderNetlink", "SpiderEtcd",
+                "SpiderCore", "SpiderNetlink", "SpiderEmbeddedLedger",
             ]
         ),
+        // The lean, fully static CNI binary (scripts/build-cni.sh): `spiderpool` and `coordinator`.
+        .executableTarget(name: "spider-cni", dependencies: ["SpiderCNI"]),
         .executableTarget(
             name: "spiderctl",
             dependencies: [
-                "SpiderCore", "SpiderNetlink", "SpiderEtcd", "SpiderCNI",
+                "SpiderCore", "SpiderYAML", "SpiderEmbeddedLedger", "SpiderNetlink", "SpiderEtcd", "SpiderCNI", "SpiderScenario",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,14 +85,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "spider-bench",
-            dependencies: ["SpiderCore", "SpiderNetlink", "SpiderEtcd"],
+            dependencies: ["SpiderCore", "SpiderYAML", "SpiderEmbeddedLedger", "SpiderScenario", "SpiderNetlink", "SpiderEtcd"],
             path: "Benchmarks/spider-bench"
         ),
         // Fuzzing: the parsers that take outside input as targets (a library, so the tests replay
         // the kept regression inputs), and the libFuzzer binary (scripts/fuzz.sh).
         .target(
             name: "SpiderFuzzTargets",
-            dependencies: ["SpiderCore"],
+            dependencies: ["SpiderCore", "SpiderYAML", "SpiderScenario"],
             path: "Fuzz/SpiderFuzzTargets"
         ),
         .executableTarget(
@@ -86,11 +102,15 @@ let package = Package(
         ),
         .testTarget(
             name: "SpiderCoreTests",
-            dependencies: ["SpiderCore", "SpiderFuzzTargets"]
+            dependencies: ["SpiderCore", "SpiderYAML", "SpiderEmbeddedLedger", "SpiderScenario", "SpiderFuzzTargets"]
         ),
         .testTarget(
             name: "SpiderNetlinkTests",
-            dependencies: ["SpiderNetlink"]
+            dependencies: ["SpiderNetlink", "SpiderScenario", "SpiderYAML"]
+        ),
+        .testTarget(
+            name: "SpiderCNITests",
+            dependencies: ["SpiderCNI"]
         ),
         // A real etcd for tests (started on a free loopback port, stopped afterwards).
         .target(
@@ -100,11 +120,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SpiderEtcdTests",
-            dependencies: ["SpiderEtcd", "EtcdTestSupport"]
+            dependencies: ["SpiderEtcd", "SpiderYAML", "EtcdTestSupport"]
         ),
         .testTarget(
             name: "spiderctlTests",
-            dependencies: ["SpiderCore", "SpiderEtcd", "EtcdTestSupport"]
+            dependencies: ["SpiderCore", "SpiderYAML", "SpiderEmbeddedLedger", "SpiderEtcd", "EtcdTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

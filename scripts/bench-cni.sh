@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# CNI benchmark (not a test), side by side in one run (as root):
+# CNI benchmark (not a test), side by side in one run (as root), with the plugins as they should be
+# installed: the lean, fully static `spider-cni` (scripts/build-cni.sh):
+#   0. CNI_COMMAND=VERSION: our `spiderpool` vs host-local (CYCLES cycles, alternating);
 #   1. IPAM ADD+DEL as a process: our `spiderpool` plugin vs host-local (CYCLES cycles, alternating);
 #   2. the full chain in a Pod namespace: macvlan + spiderpool + coordinator vs macvlan + host-local + sbr;
 #   3. a burst of 64 concurrent IPAM ADDs, each implementation.
@@ -13,17 +15,18 @@ export LC_ALL=C
 [ "$(id -u)" -eq 0 ] || { echo "error: run as root (namespaces)" >&2; exit 1; }
 ensure_test_deps
 cycles="${1:-200}"
-# The binary as we recommend installing it: release, Swift runtime and Foundation linked statically
-# (start-up is most of a CNI call).
-swift build -c release --static-swift-stdlib --scratch-path .build-static --product spiderctl >&2
-spiderctl="$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/spiderctl"
+# The plugins as we recommend installing them (start-up is most of a CNI call); spiderctl only
+# applies the pool and lists what the burst allocated.
+cni_binary="$(bash scripts/build-cni.sh | tail -n 1)"
+swift build --product spiderctl >&2
+spiderctl="$(swift build --show-bin-path)/spiderctl"
 
 work=$(mktemp -d /tmp/bench-cni.XXXXXX)
 cleanup() { ip netns list | awk '/^bcni-/ {print $1}' | xargs -r -n1 ip netns delete 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 bin="$work/bin"; mkdir -p "$bin"
 for p in macvlan host-local sbr; do ln -s "/usr/lib/cni/$p" "$bin/$p"; done
-"$spiderctl" cni install --dir "$bin" >/dev/null
+"$spiderctl" cni install --dir "$bin" --binary "$cni_binary" >/dev/null
 printf 'apiVersion: spiderpool.spidernet.io/v2beta1\nkind: SpiderIPPool\nmetadata:\n  name: bench\nspec:\n  subnet: 10.6.0.0/16\n  gateway: 10.6.0.1\n  ips:\n  - 10.6.100.1-10.6.110.254\n' >"$work/pool.yaml"
 "$spiderctl" pool apply -f "$work/pool.yaml" --store "$work/store" >/dev/null
 
@@ -37,6 +40,18 @@ call() {  # PLUGIN COMMAND CONTAINERID CONFIG [NETNS IFNAME]
         CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=p$3" "$bin/$1" <<<"$4" >"$work/out" 2>&1 \
         || { echo "error: $1 $2 $3: $(cat "$work/out")" >&2; exit 1; }
 }
+
+# 0. VERSION: start-up and nothing else.
+: >"$work/version-spider"; : >"$work/version-host"
+for ((i = 0; i < cycles; i++)); do
+    for impl in spider host; do
+        [ "$impl" = spider ] && plugin=spiderpool || plugin=host-local
+        start=${EPOCHREALTIME/./}
+        CNI_COMMAND=VERSION "$bin/$plugin" <<<'{"cniVersion":"1.0.0"}' >/dev/null
+        echo $((${EPOCHREALTIME/./} - start)) >>"$work/version-$impl"
+    done
+done
+read -r v_med v_p90 <<<"$(stats "$work/version-spider")"; read -r vh_med vh_p90 <<<"$(stats "$work/version-host")"
 
 # 1. IPAM ADD+DEL.
 : >"$work/ipam-spider"; : >"$work/ipam-host"
@@ -98,11 +113,14 @@ burst() {  # PLUGIN CONFIG PREFIX
 b_spider=$(burst spiderpool "$ipam_spider" burst)
 b_host=$(burst host-local "$ipam_host" burst)
 held_spider=$("$spiderctl" ip list --store "$work/store" -o json | grep -c '"containerID": "burst' || true)
+distinct_spider=$("$spiderctl" ip list --store "$work/store" -o json | grep -A3 '"containerID": "burst' | grep -o '"address": "[^"]*"' | sort -u | wc -l)
+size_mib=$(awk -v b="$(stat -c %s "$cni_binary")" 'BEGIN { printf "%.1f", b / 1048576 }')
 
-echo "## CNI plugins: ours vs the reference plugins ($(nproc) cores, $(date -u +%Y-%m-%d), release build, static Swift runtime)"
+echo "## CNI plugins: ours vs the reference plugins ($(nproc) cores, $(date -u +%Y-%m-%d), spider-cni: release, fully static, $size_mib MiB)"
 echo
 echo "| measure | ours (median / p90) | peer (median / p90) | ours ÷ peer |"
 echo "|---|---|---|---|"
+echo "| VERSION as processes, $cycles cycles: spiderpool vs host-local | $v_med / $v_p90 ms | $vh_med / $vh_p90 ms | $(ratio "$v_med" "$vh_med")× |"
 echo "| IPAM ADD+DEL as processes, $cycles cycles: spiderpool vs host-local | $s_med / $s_p90 ms | $h_med / $h_p90 ms | $(ratio "$s_med" "$h_med")× |"
 echo "| chain ADD+DEL in a Pod, $chain_cycles cycles: macvlan+spiderpool+coordinator vs macvlan+host-local+sbr | $cs_med / $cs_p90 ms | $ch_med / $ch_p90 ms | $(ratio "$cs_med" "$ch_med")× |"
-echo "| 64 concurrent IPAM ADDs (wall time; ours held $held_spider distinct addresses) | $b_spider ms | $b_host ms | $(ratio "$b_spider" "$b_host")× |"
+echo "| 64 concurrent IPAM ADDs (wall time; ours: $held_spider held, $distinct_spider distinct addresses) | $b_spider ms | $b_host ms | $(ratio "$b_spider" "$b_host")× |"

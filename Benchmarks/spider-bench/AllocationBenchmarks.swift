@@ -1,5 +1,7 @@
 import Foundation
 import SpiderCore
+import SpiderYAML
+import SpiderEmbeddedLedger
 
 /// IPAM allocation in process: `IPAMService.allocate` + `release` of one attachment on an
 /// ``EmbeddedLedger`` in a temporary directory, with pools already holding some addresses.

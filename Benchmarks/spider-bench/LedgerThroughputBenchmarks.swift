@@ -1,5 +1,6 @@
 import Foundation
 import SpiderCore
+import SpiderYAML
 import SpiderEtcd
 
 /// ADDs (and DELs) per second through `IPAMService` with 1 and 4 concurrent clients, each

@@ -1,5 +1,6 @@
 import Foundation
 import SpiderCore
+import SpiderScenario
 
 /// Planning benchmarks: the quick-start case (O1) and a 4-NIC dual-stack overlay Pod.
 enum PlanningBenchmarks {

@@ -1,5 +1,6 @@
 import Foundation
 import SpiderCore
+import SpiderEmbeddedLedger
 import SpiderEtcd
 
 // spider-bench: micro-benchmarks of SpiderCore's hot paths, side by side with a naive peer.

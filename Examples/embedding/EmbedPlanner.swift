@@ -1,5 +1,7 @@
-import Foundation
 import SpiderCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 // Using SpiderCore's coordinator planner from another CNI tool: describe the Pod's and the
 // node's namespaces (here in `ip` syntax, as a tool would after reading them), give the
@@ -58,7 +60,7 @@ enum EmbedPlanner {
         }
 
         // The coordinator's settings, as its CNI configuration would give them.
-        let netConf = try CoordinatorNetConf(json: Data("""
+        let netConf = try CoordinatorNetConf(json: Array("""
             {"cniVersion": "1.0.0", "name": "macvlan-ens192", "type": "coordinator", "mode": "overlay",
              "overlayPodCIDR": ["10.233.64.0/18"], "serviceCIDR": ["10.233.0.0/18"]}
             """.utf8))

@@ -12,7 +12,9 @@
 #   then our `coordinator` (overlay) on spq-pod1's net1.
 #
 # Prints the Pod's rules and tables, proves connectivity with ping, then tears everything down.
-# Run as root. SPIDERCTL=/path/to/spiderctl skips the build.
+# Run as root. The plugins are the lean, fully static CNI binary (scripts/build-cni.sh).
+# SPIDERCTL=/path/to/spiderctl skips the builds (the spider-cni beside it is installed);
+# SPIDER_CNI=/path/to/spider-cni names the CNI binary.
 #
 #   quickstart.sh           pools and allocations in the embedded ledger (a directory)
 #   quickstart.sh --etcd    in etcd instead: one started on the node (127.0.0.1:2379 in spq-node)
@@ -34,13 +36,18 @@ apt_install iproute2 iptables util-linux iputils-ping containernetworking-plugin
 if [ -z "${SPIDERCTL:-}" ]; then
     swift build --product spiderctl >&2
     SPIDERCTL="$(swift build --show-bin-path)/spiderctl"
+    # The plugins as they should be installed: the lean, fully static CNI binary.
+    SPIDER_CNI="${SPIDER_CNI:-$(bash scripts/build-cni.sh | tail -n 1)}"
 fi
+# Without SPIDER_CNI, `cni install` takes the spider-cni built beside spiderctl.
+install_args=()
+[ -n "${SPIDER_CNI:-}" ] && install_args=(--binary "$SPIDER_CNI")
 
 work=$(mktemp -d /tmp/spiderpool-quickstart.XXXXXX)
 bin="$work/bin"; store="$work/store"
 mkdir -p "$bin"
 for plugin in ptp macvlan host-local; do ln -s "/usr/lib/cni/$plugin" "$bin/$plugin"; done
-"$SPIDERCTL" cni install --dir "$bin" >/dev/null
+"$SPIDERCTL" cni install --dir "$bin" "${install_args[@]}" >/dev/null
 
 ns() { ip netns exec "$@"; }
 etcd_pid=""
@@ -54,7 +61,7 @@ cleanup() {
 trap cleanup EXIT
 cleanup 2>/dev/null; mkdir -p "$bin" "$store"
 for plugin in ptp macvlan host-local; do ln -sf "/usr/lib/cni/$plugin" "$bin/$plugin"; done
-"$SPIDERCTL" cni install --dir "$bin" >/dev/null
+"$SPIDERCTL" cni install --dir "$bin" "${install_args[@]}" >/dev/null
 
 step() { printf '\n== %s\n' "$*"; }
 

@@ -1,5 +1,7 @@
 import Foundation
 import SpiderCore
+import SpiderYAML
+import SpiderScenario
 
 /// The parsers that take outside input, each as a fuzz target: bytes in, whatever happens,
 /// no crash. Errors are the expected outcome for most inputs; a parsed value is also pushed
@@ -29,7 +31,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     }
 
     static func cniConfig(_ data: Data, _ text: String) {
-        if let netConf = try? CoordinatorNetConf(json: data) {
+        if let netConf = try? CoordinatorNetConf(json: Array(data)) {
             _ = try? CoordinatorConfig(netConf: netConf)
             _ = try? CoordinatorConfig(netConf: CoordinatorNetConf(), defaults: netConf, defaultRouteAnnotation: "net1")
         }

@@ -45,6 +45,12 @@ public struct EtcdLedger: Ledger {
     public var isShared: Bool { true }
     public var hasOptimisticWrites: Bool { true }
 
+    /// Sleeps a random time below 1 ms × 2^attempt, at most 32 ms.
+    public func pause(afterAttempt attempt: Int) {
+        let ceiling = 0.001 * Double(1 << min(max(attempt, 0), 5))
+        Thread.sleep(forTimeInterval: Double.random(in: 0...ceiling))
+    }
+
     // MARK: Keys
 
     var prefix: String { store.prefix }
@@ -74,7 +80,7 @@ public struct EtcdLedger: Ledger {
                           _ make: (ManifestValue) throws(ManifestError) -> T) throws(IPAMError) -> [T] {
         try values.map { kv throws(IPAMError) in
             do {
-                guard let document = try ManifestValue.documents(yaml: kv.value).first else { throw ManifestError.malformed("empty") }
+                guard let document = try ManifestValue.documents(json: kv.value).first else { throw ManifestError.malformed("empty") }
                 return try make(document)
             } catch {
                 throw .store("\(what) \(kv.key) in etcd is unreadable: \(error)")

@@ -1,4 +1,5 @@
 import SpiderCore
+import SpiderEmbeddedLedger
 
 extension AnyLedger {
     /// The ledger a `store` setting names: `etcd://HOST:PORT[,...][/PREFIX]` for an

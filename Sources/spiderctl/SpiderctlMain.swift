@@ -10,12 +10,7 @@ enum SpiderctlMain {
         // Installed as a CNI plugin (a link named `spiderpool` or `coordinator`): straight to the
         // plugin, without the command-line parser.
         let invokedAs = CommandLine.arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
-        if let plugin = CNIEntry.plugin(named: invokedAs) {
-            let stdin = CNIRunner.readStandardInput()
-            let (output, status) = plugin(ProcessInfo.processInfo.environment, stdin)
-            if !output.isEmpty { FileHandle.standardOutput.write(Data((output + "\n").utf8)) }
-            Foundation.exit(status)
-        }
+        if CNIEntry.names.contains(invokedAs) { _ = CNIEntry.run(named: invokedAs) }
         let arguments = BulkRangeArguments.rewrite(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try Spiderctl.parseAsRoot(arguments)

@@ -540,7 +540,7 @@ struct CoordinatorNetConfJSONTests {
              "prevResult": {"cniVersion": "0.3.1", "interfaces": [{"name": "net1"}], "ips": []},
              "logOptions": {"logLevel": "debug"}, "detectGateway": false, "hostRPFilter": 0, "multusNicPrefix": "net"}
             """
-        let conf = try CoordinatorNetConf(json: Data(json.utf8))
+        let conf = try CoordinatorNetConf(json: Array(json.utf8))
         #expect(conf.name == "macvlan-ens192")
         #expect(conf.type == "coordinator")
         #expect(conf.vethMTU == 1450)
@@ -559,7 +559,7 @@ struct CoordinatorNetConfJSONTests {
 
     @Test("null is the same as absent")
     func nulls() throws {
-        let conf = try CoordinatorNetConf(json: Data(#"{"mode": null, "vethMTU": null, "hijackCIDR": null}"#.utf8))
+        let conf = try CoordinatorNetConf(json: Array(#"{"mode": null, "vethMTU": null, "hijackCIDR": null}"#.utf8))
         #expect(conf == CoordinatorNetConf())
     }
 
@@ -591,7 +591,7 @@ struct CoordinatorNetConfJSONTests {
     @Test("a field of the wrong JSON type is code 6, naming the field", arguments: wrongTypes)
     func wrongType(_ c: WrongType) throws {
         do {
-            _ = try CoordinatorNetConf(json: Data(c.json.utf8))
+            _ = try CoordinatorNetConf(json: Array(c.json.utf8))
             Issue.record("\(c.json) must not decode")
         } catch {
             #expect(error.code == 6)
@@ -608,7 +608,7 @@ struct CoordinatorNetConfJSONTests {
           arguments: ["", "{", "not json", "[1, 2]", #""coordinator""#, #"{"hostRuleTable": 1.5}"#])
     func notJSON(_ text: String) throws {
         do {
-            _ = try CoordinatorNetConf(json: Data(text.utf8))
+            _ = try CoordinatorNetConf(json: Array(text.utf8))
             Issue.record("\(text) must not decode")
         } catch {
             #expect(error.code == 6)

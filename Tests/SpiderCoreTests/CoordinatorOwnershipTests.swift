@@ -1,5 +1,6 @@
 import Testing
 @testable import SpiderCore
+import SpiderScenario
 
 /// The planner never changes or deletes another attachment's host veth (issue 14, item 6): the
 /// node end of the underlay veth carries an ownership mark, a name taken by another Pod's link

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SpiderCore
+import SpiderYAML
 
 /// Cluster CIDR detection, SpiderCoordinator status and webhook: every case of
 /// `Tests/Fixtures/golden/detect/`, plus malformed inputs.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SpiderCore
+import SpiderEmbeddedLedger
 
 /// The embedded ledger never touches a file that is not its own, never creates a store by
 /// reading, stores names of any valid length, and keeps damaged records held (issue 14).

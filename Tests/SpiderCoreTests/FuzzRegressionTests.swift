@@ -1,5 +1,6 @@
 import Foundation
 import SpiderCore
+import SpiderYAML
 import SpiderFuzzTargets
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SpiderCore
+import SpiderScenario
 
 /// The golden route-plan cases (`Tests/Fixtures/golden/coordinator/`), loaded at test time.
 enum GoldenCoordinatorCases {

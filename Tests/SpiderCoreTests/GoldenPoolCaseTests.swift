@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import SpiderCore
+import SpiderYAML
+import SpiderEmbeddedLedger
 
 // Every case of `Tests/Fixtures/golden/ip/ip_cases.json` whose `fn` is one of
 // `GoldenIPCase.poolFunctions`: the pool webhook, pool ordering, wildcards, the allocation

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SpiderCore
+import SpiderYAML
 
 /// SpiderMultusConfig → NetworkAttachmentDefinition against `multus/multus_nad_cases.json`.
 @Suite struct MultusRenderTests {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import SpiderCore
+import SpiderYAML
+import SpiderEmbeddedLedger
 
 /// Pool selection (spec §3.3–3.4), the allocation lifecycle over an `EmbeddedLedger`
 /// (§3.5–3.6, §3.9–3.11, §3.13 as our CNI-GC analogue), pool management through

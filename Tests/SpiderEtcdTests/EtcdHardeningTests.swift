@@ -1,6 +1,7 @@
 import EtcdTestSupport
 import Foundation
 import SpiderCore
+import SpiderYAML
 @testable import SpiderEtcd
 import Synchronization
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SpiderCore
+import SpiderScenario
 @testable import SpiderNetlink
 
 /// Every golden coordinator case (Tests/Fixtures/golden), for real: its before-state built in two namespaces,

@@ -1,5 +1,6 @@
 import Foundation
 import SpiderCore
+import SpiderScenario
 @testable import SpiderNetlink
 
 /// Builds a scenario's before-state in two real namespaces (node and Pod) with `ip`.

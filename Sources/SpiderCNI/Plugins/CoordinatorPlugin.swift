@@ -1,5 +1,5 @@
-import Foundation
 import SpiderCore
+import SpiderEmbeddedLedger
 import SpiderNetlink
 #if canImport(Glibc)
 import Glibc
@@ -15,40 +15,62 @@ import Glibc
 public struct CoordinatorPlugin: CNIPlugin {
     public static let defaultManifestPath = EmbeddedLedger.defaultRoot + "/spidercoordinator.yaml"
 
-    public init() {}
+    /// Reads YAML text into documents (SpiderYAML's reader in `spiderctl`).
+    public typealias YAMLReader = @Sendable (String) throws(ManifestError) -> [ManifestValue]
+
+    /// How a SpiderCoordinator manifest in YAML is read; `nil` (the lean CNI binary): such a
+    /// call is handed off to `spiderctl`.
+    let yamlReader: YAMLReader?
+
+    /// A coordinator that reads JSON manifests itself and YAML ones with `yamlReader`.
+    /// - Parameter yamlReader: reads YAML text, or `nil` to hand such calls off.
+    public init(yamlReader: YAMLReader? = nil) {
+        self.yamlReader = yamlReader
+    }
 
     func config(_ call: CNIInvocation, cleanup: Bool = false) throws(CNIError) -> CoordinatorConfig {
-        try CoordinatorPlugin.config(raw: call.raw, parsed: call.config, cleanup: cleanup)
+        try CoordinatorPlugin.config(call.config, cleanup: cleanup, yamlReader: yamlReader)
     }
 
     /// The largest SpiderCoordinator manifest read (1 MiB).
     public static let manifestSizeLimit = 1 << 20
 
-    /// The coordinator's settings for a CNI configuration (`raw`, and `parsed` as a JSON
-    /// object): its keys, then the SpiderCoordinator manifest for what it leaves out, then the
-    /// Pod's default-route annotation from `args`.
+    /// The coordinator's settings for a CNI configuration: its keys, then the
+    /// SpiderCoordinator manifest for what it leaves out, then the Pod's default-route
+    /// annotation from `args`.
     ///
     /// With `cleanup` (DEL), the manifest is optional: missing, unreadable, invalid or not
     /// `Synced`, it is left out and the CNI configuration alone counts, so that a Pod can
-    /// always be torn down. Errors never quote the manifest's content.
-    public static func config(raw: Data, parsed: [String: Any], cleanup: Bool = false) throws(CNIError) -> CoordinatorConfig {
+    /// always be torn down. Errors never quote the manifest's content. A manifest in YAML is
+    /// handed off to `spiderctl` (``CNIError/handOff(_:)``), which reads YAML.
+    /// - Parameters:
+    ///   - config: the network configuration, parsed.
+    ///   - cleanup: whether this is a DEL.
+    ///   - yamlReader: reads a manifest in YAML; `nil`: hand such a call off.
+    public static func config(_ config: ManifestValue, cleanup: Bool = false, yamlReader: YAMLReader? = nil) throws(CNIError) -> CoordinatorConfig {
         let netConf: CoordinatorNetConf
-        do { netConf = try CoordinatorNetConf(json: raw) } catch { throw CNIError(code: error.code, error.description) }
+        do { netConf = try CoordinatorNetConf(value: config) } catch { throw CNIError(error) }
         var defaults = CoordinatorNetConf()
         do throws(CNIError) {
-            if let manifest = try manifest(named: parsed["spiderCoordinator"] as? String) {
+            let named: String?
+            switch config["spiderCoordinator"] {
+            case nil, .null?: named = nil
+            case .string(let path)?: named = path
+            case let other?: throw CNIError(code: CNIError.decodingFailure, "spiderCoordinator must be a file path, not \(other.kindName)")
+            }
+            if let manifest = try manifest(named: named, yamlReader: yamlReader) {
                 if let phase = manifest.phase, phase != "Synced" {
                     throw CNIError(code: CNIError.tryAgainLater, "SpiderCoordinator \(manifest.name) is \(phase)", details: manifest.reason ?? "")
                 }
                 defaults = manifest.settings
             }
         } catch {
-            if !cleanup { throw error }
+            if !cleanup || error.handOffReason != nil { throw error }
             defaults = CoordinatorNetConf()
         }
-        let annotation = (parsed["args"] as? [String: Any])?["ipam.spidernet.io/default-route-nic"] as? String
+        let annotation = config["args"]?["ipam.spidernet.io/default-route-nic"]?.stringValue
         do { return try CoordinatorConfig(netConf: netConf, defaults: defaults, defaultRouteAnnotation: annotation) } catch {
-            throw CNIError(code: error.code, error.description)
+            throw CNIError(error)
         }
     }
 
@@ -56,7 +78,7 @@ public struct CoordinatorPlugin: CNIPlugin {
     /// there), else the default file when it exists, else `nil`. The file must be a regular
     /// file of at most ``manifestSizeLimit`` bytes; errors name the file and what was expected,
     /// never a line of it.
-    static func manifest(named: String?) throws(CNIError) -> SpiderCoordinator? {
+    static func manifest(named: String?, yamlReader: YAMLReader?) throws(CNIError) -> SpiderCoordinator? {
         let path = named ?? CoordinatorPlugin.defaultManifestPath
         let data: [UInt8]
         switch readManifestFile(path) {
@@ -65,8 +87,14 @@ public struct CoordinatorPlugin: CNIPlugin {
             if named == nil, problem.missing { return nil }
             throw CNIError(code: CNIError.invalidConfig, "cannot read SpiderCoordinator \(path)", details: problem.reason)
         }
-        do {
-            return try SpiderCoordinator.parse(String(decoding: data, as: UTF8.self))
+        // JSON (what `spiderctl detect --write` writes) is read here; YAML needs spiderctl.
+        let first = data.first { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }
+        let isJSON = first == UInt8(ascii: "{") || first == UInt8(ascii: "[") || first == nil
+        if !isJSON && yamlReader == nil { throw CNIError.handOff("SpiderCoordinator \(path) is YAML") }
+        do throws(ManifestError) {
+            let text = String(decoding: data, as: UTF8.self)
+            let documents = if isJSON { try ManifestValue.documents(json: text) } else { try yamlReader?(text) ?? [] }
+            return try SpiderCoordinator.parse(documents: documents)
         } catch {
             throw CNIError(code: CNIError.invalidConfig, "cannot use SpiderCoordinator \(path)", details: SpiderCoordinator.summary(of: error))
         }
@@ -134,15 +162,16 @@ public struct CoordinatorPlugin: CNIPlugin {
                  details: "the coordinator only changes a Pod's namespace; CNI_NETNS must name the Pod's (e.g. /var/run/netns/NAME)")
     }
 
+    /// Whether `iptables` is installed (the firewall is observed only then).
     public static var hasIPTables: Bool {
-        ["/usr/sbin/iptables", "/sbin/iptables"].contains { FileManager.default.isExecutableFile(atPath: $0) }
+        ["/usr/sbin/iptables", "/sbin/iptables"].contains { (path: String) in access(path, X_OK) == 0 }
     }
 
     public func add(_ call: CNIInvocation) throws(CNIError) -> String {
-        guard let previous = call.config["prevResult"] as? [String: Any] else {
+        guard let previous = call.config["prevResult"], previous.objectValue != nil else {
             throw CNIError(code: CNIError.invalidConfig, "the coordinator is a chained plugin: prevResult is required")
         }
-        let result = try CNIResult(json: previous)
+        let result = try CNIResult(value: previous)
         let config = try config(call)
         if config.mode == .disabled { return result.json(version: call.version) }
         let pod = NetworkNamespace(path: call.environment.netns)
@@ -152,19 +181,46 @@ public struct CoordinatorPlugin: CNIPlugin {
             let before = try observe(pod, firewall: config.mode != .overlay && CoordinatorPlugin.hasIPTables)
             let plan: RoutePlan
             do throws(CoordinatorError) { plan = try CoordinatorPlanner(config: config).plan(before, invocation(call, .add)) } catch {
-                throw CNIError(code: error.code, error.description)
+                throw CNIError(error)
             }
-            do {
+            do throws(PlanExecutor.Failure) {
                 try PlanExecutor(pod: pod, node: .current).execute(plan)
             } catch {
-                throw CNIError(code: 999, "coordinator failed, nothing was left changed", details: "\(error)")
+                throw CoordinatorPlugin.executionError(error)
             }
             return (before, plan)
         }
-        if let expected = try? before.applying(plan), let problems = try? PlanVerifier.verify(expected: expected, pod: pod), !problems.isEmpty {
-            FileHandle.standardError.write(Data(("coordinator: the namespaces differ from the plan:\n" + problems.joined(separator: "\n") + "\n").utf8))
+        if let drift = CoordinatorPlugin.drift(before: before, plan: plan, pod: pod) {
+            CNIProcess.log("coordinator", "ADD \(call.environment.containerID)/\(call.environment.interface): \(drift)")
         }
         return result.json(version: call.version)
+    }
+
+    /// The ADD's failure: "nothing was left changed" only when the rollback undid everything;
+    /// otherwise the message says what is left.
+    static func executionError(_ failure: PlanExecutor.Failure) -> CNIError {
+        if failure.rollbackErrors.isEmpty {
+            return CNIError(code: 999, "coordinator failed, nothing was left changed", details: failure.description)
+        }
+        return CNIError(code: 999, "coordinator failed and could not undo everything: the Pod's or the node's routes are partly changed",
+                        details: failure.description)
+    }
+
+    /// What an operator must know after an applied plan: the namespaces observed again differ
+    /// from what the plan should have made of them (another agent changed them, or the kernel
+    /// refused part silently), or they could not be checked. `nil` when they match.
+    static func drift(before: NamespacePair, plan: RoutePlan, pod: NetworkNamespace, node: NetworkNamespace = .current) -> String? {
+        guard !plan.isEmpty else { return nil }
+        let expected: NamespacePair
+        do { expected = try before.applying(plan) } catch {
+            return "the plan was applied but its result cannot be simulated, so it was not verified: \(error)"
+        }
+        let problems: [String]
+        do { problems = try PlanVerifier.verify(expected: expected, pod: pod, node: node) } catch {
+            return "the plan was applied but the namespaces could not be read back to verify it: \(error)"
+        }
+        guard !problems.isEmpty else { return nil }
+        return "the namespaces differ from the applied plan (drift): " + problems.joined(separator: "; ").split(separator: "\n").joined(separator: " ")
     }
 
     public func del(_ call: CNIInvocation) throws(CNIError) {
@@ -186,7 +242,7 @@ public struct CoordinatorPlugin: CNIPlugin {
                     }
                 }
             } catch {
-                FileHandle.standardError.write(Data("coordinator: DEL without the Pod's namespace left the node as it was: \(error.description)\n".utf8))
+                CNIProcess.log("coordinator", "DEL without the Pod's namespace left the node as it was: \(error.description)")
             }
             return
         }
@@ -198,7 +254,7 @@ public struct CoordinatorPlugin: CNIPlugin {
             let state = try observe(pod, firewall: false)
             let plan: RoutePlan
             do throws(CoordinatorError) { plan = try CoordinatorPlanner(config: config).plan(state, invocation(call, .del)) } catch {
-                throw CNIError(code: error.code, error.description)
+                throw CNIError(error)
             }
             do { try PlanExecutor(pod: pod, node: .current).execute(plan) } catch {
                 throw CNIError(code: 999, "coordinator DEL failed", details: "\(error)")
@@ -215,7 +271,7 @@ public struct CoordinatorPlugin: CNIPlugin {
         let state = try observe(pod, firewall: config.mode != .overlay && CoordinatorPlugin.hasIPTables)
         let plan: RoutePlan
         do { plan = try CoordinatorPlanner(config: config).plan(state, invocation(call, .add)) } catch {
-            throw CNIError(code: error.code, error.description)
+            throw CNIError(error)
         }
         guard plan.isEmpty else {
             throw CNIError(code: 105, "the Pod's routes are out of sync", details: plan.operations.map { "missing: \($0.action.commandLine().joined(separator: " ")) (\($0.reason))" }.joined(separator: "; "))

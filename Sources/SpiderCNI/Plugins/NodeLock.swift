@@ -1,4 +1,3 @@
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -22,19 +21,19 @@ struct NodeLock {
     static let defaultTimeout: Double = 20
 
     static var configuredPath: String {
-        if let path = ProcessInfo.processInfo.environment["SPIDERPOOL_COORDINATOR_LOCK"], path.hasPrefix("/") { return path }
+        if let path = CNIProcess.variable("SPIDERPOOL_COORDINATOR_LOCK"), path.hasPrefix("/") { return path }
         return defaultPath
     }
 
     static var configuredTimeout: Double {
-        if let text = ProcessInfo.processInfo.environment["SPIDERPOOL_COORDINATOR_LOCK_TIMEOUT"], let seconds = Double(text),
+        if let text = CNIProcess.variable("SPIDERPOOL_COORDINATOR_LOCK_TIMEOUT"), let seconds = Double(text),
            seconds >= 0.1, seconds <= 300 { return seconds }
         return defaultTimeout
     }
 
     static func withLock<T>(path: String = NodeLock.configuredPath, timeout: Double = NodeLock.configuredTimeout,
                             _ body: () throws(CNIError) -> T) throws(CNIError) -> T {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         if mkdir(directory, 0o700) != 0 && errno != EEXIST {
             throw CNIError(code: 999, "cannot create \(directory)", details: String(cString: strerror(errno)))
         }

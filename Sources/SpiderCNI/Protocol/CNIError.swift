@@ -1,3 +1,5 @@
+import SpiderCore
+
 /// A CNI error result: `{"cniVersion", "code", "msg", "details"}` on stdout, non-zero exit.
 public struct CNIError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The well-known codes of the CNI specification.
@@ -24,10 +26,23 @@ public struct CNIError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { details.isEmpty ? message : "\(message): \(details)" }
 
+    /// Not an error for the runtime: the call needs what only `spiderctl` has (an etcd
+    /// store, a YAML manifest), and ``CNIRunner`` answers ``CNIOutcome/handOff(reason:)``.
+    /// Never printed as JSON.
+    public static func handOff(_ reason: String) -> CNIError {
+        CNIError(code: handOffCode, "handed off to spiderctl", details: reason)
+    }
+
+    /// Outside every code the specification or we use.
+    static let handOffCode = -1
+
+    /// Why the call is handed off, when it is.
+    public var handOffReason: String? { code == CNIError.handOffCode ? details : nil }
+
     /// The error JSON for `version`.
     public func json(version: String) -> String {
-        var fields = ["\"cniVersion\":\(JSON.quote(version))", "\"code\":\(code)", "\"msg\":\(JSON.quote(message))"]
-        if !details.isEmpty { fields.append("\"details\":\(JSON.quote(details))") }
+        var fields = ["\"cniVersion\":\(ManifestValue.quoted(version))", "\"code\":\(code)", "\"msg\":\(ManifestValue.quoted(message))"]
+        if !details.isEmpty { fields.append("\"details\":\(ManifestValue.quoted(details))") }
         return "{" + fields.joined(separator: ",") + "}"
     }
 }

@@ -1,3 +1,5 @@
+import SpiderCore
+
 /// The CNI specification versions this implementation speaks, and version negotiation.
 public enum CNIVersion {
     /// Every version accepted in `cniVersion` and offered by `VERSION`.
@@ -33,6 +35,6 @@ public enum CNIVersion {
 
     /// `{"cniVersion": ..., "supportedVersions": [...]}`.
     public static func versionJSON(_ configVersion: String) -> String {
-        "{\"cniVersion\":\(JSON.quote(configVersion)),\"supportedVersions\":[" + supported.map(JSON.quote).joined(separator: ",") + "]}"
+        "{\"cniVersion\":\(ManifestValue.quoted(configVersion)),\"supportedVersions\":[" + supported.map(ManifestValue.quoted).joined(separator: ",") + "]}"
     }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// The coordinator's CNI network configuration as it arrives on stdin: every key Spiderpool's
 /// coordinator accepts, all optional, still unvalidated. ``CoordinatorConfig`` resolves and
 /// validates it.
@@ -34,23 +32,110 @@ public struct CoordinatorNetConf: Sendable, Hashable, Codable {
 
     public init() {}
 
-    /// Decodes the configuration from the CNI JSON (unknown keys are ignored).
-    /// - Throws: ``CoordinatorError/undecodableConfig(_:)`` naming the field that is off.
-    public init(json: Data) throws(CoordinatorError) {
-        do {
-            self = try JSONDecoder().decode(CoordinatorNetConf.self, from: json)
-        } catch let DecodingError.typeMismatch(type, context) {
-            throw .undecodableConfig("\(CoordinatorNetConf.path(context.codingPath)) must be \(type)")
-        } catch let DecodingError.dataCorrupted(context) {
-            throw .undecodableConfig("\(context.debugDescription) \(CoordinatorNetConf.path(context.codingPath))")
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw .undecodableConfig("\(CoordinatorNetConf.path(context.codingPath + [key])) is required")
-        } catch {
-            throw .undecodableConfig("\(error)")
-        }
+    /// Decodes the configuration from the CNI JSON text (unknown keys are ignored).
+    /// - Parameter json: the configuration's UTF-8 bytes.
+    /// - Throws: ``CoordinatorError/undecodableConfig(_:)`` for text that is not a JSON object,
+    ///   or naming the field that is off.
+    public init(json: [UInt8]) throws(CoordinatorError) {
+        guard let value = ManifestValue.parse(json: json) else { throw .undecodableConfig("the configuration is not JSON") }
+        try self.init(value: value)
     }
 
-    static func path(_ keys: [any CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    /// Decodes the configuration from the parsed CNI configuration (unknown keys are ignored;
+    /// `null` counts as absent).
+    /// - Parameter value: the configuration, a JSON object.
+    /// - Throws: ``CoordinatorError/undecodableConfig(_:)`` naming the field that is off.
+    public init(value: ManifestValue) throws(CoordinatorError) {
+        guard value.objectValue != nil else { throw .undecodableConfig("the configuration must be a JSON object, not \(value.kindName)") }
+        var reader = FieldReader(value)
+        cniVersion = try reader.string("cniVersion")
+        name = try reader.string("name")
+        type = try reader.string("type")
+        mode = try reader.string("mode")
+        overlayPodCIDR = try reader.strings("overlayPodCIDR")
+        serviceCIDR = try reader.strings("serviceCIDR")
+        hijackCIDR = try reader.strings("hijackCIDR")
+        policyRoutes = try reader.policyRoutes("policyRoutes")
+        podMACPrefix = try reader.string("podMACPrefix")
+        tunePodRoutes = try reader.bool("tunePodRoutes")
+        podDefaultRouteNic = try reader.string("podDefaultRouteNic")
+        podDefaultCniNic = try reader.string("podDefaultCniNic")
+        hostRuleTable = try reader.int("hostRuleTable")
+        podRPFilter = try reader.int("podRPFilter")
+        txQueueLen = try reader.int("txQueueLen")
+        vethLinkAddress = try reader.string("vethLinkAddress")
+        vethMTU = try reader.int("vethMTU")
+    }
+
+    /// Typed reads of an object's fields, each error naming the field's path.
+    struct FieldReader {
+        let object: ManifestValue
+        var path: String = ""
+
+        init(_ object: ManifestValue, path: String = "") {
+            self.object = object
+            self.path = path
+        }
+
+        func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+        func present(_ key: String) -> ManifestValue? {
+            guard let value = object[key], !value.isNull else { return nil }
+            return value
+        }
+
+        func mismatch(_ key: String, _ expected: String, _ found: ManifestValue) -> CoordinatorError {
+            .undecodableConfig("\(name(key)) must be \(expected), not \(found.kindName)")
+        }
+
+        func string(_ key: String) throws(CoordinatorError) -> String? {
+            guard let value = present(key) else { return nil }
+            guard let text = value.stringValue else { throw mismatch(key, "a string", value) }
+            return text
+        }
+
+        func bool(_ key: String) throws(CoordinatorError) -> Bool? {
+            guard let value = present(key) else { return nil }
+            guard let flag = value.boolValue else { throw mismatch(key, "true or false", value) }
+            return flag
+        }
+
+        func int(_ key: String) throws(CoordinatorError) -> Int? {
+            guard let value = present(key) else { return nil }
+            switch value {
+            case .int(let number): return number
+            case .double(let number) where number.rounded() == number && abs(number) < 9.0e15: return Int(number)
+            case .double(let number): throw .undecodableConfig("\(name(key)) must be an integer, not \(number)")
+            default: throw mismatch(key, "an integer", value)
+            }
+        }
+
+        func strings(_ key: String) throws(CoordinatorError) -> [String]? {
+            guard let value = present(key) else { return nil }
+            guard let items = value.arrayValue else { throw mismatch(key, "a list of strings", value) }
+            var result: [String] = []
+            for (index, item) in items.enumerated() {
+                guard let text = item.stringValue else {
+                    throw .undecodableConfig("\(name(key))[\(index)] must be a string, not \(item.kindName)")
+                }
+                result.append(text)
+            }
+            return result
+        }
+
+        func policyRoutes(_ key: String) throws(CoordinatorError) -> [RawPolicyRoute]? {
+            guard let value = present(key) else { return nil }
+            guard let items = value.arrayValue else { throw mismatch(key, "a list of {\"dst\", \"gw\"}", value) }
+            var result: [RawPolicyRoute] = []
+            for (index, item) in items.enumerated() {
+                let itemPath = "\(name(key))[\(index)]"
+                guard item.objectValue != nil else { throw .undecodableConfig("\(itemPath) must be {\"dst\", \"gw\"}, not \(item.kindName)") }
+                let reader = FieldReader(item, path: itemPath)
+                guard let dst = try reader.string("dst") else { throw .undecodableConfig("\(itemPath).dst is required") }
+                guard let gw = try reader.string("gw") else { throw .undecodableConfig("\(itemPath).gw is required") }
+                result.append(RawPolicyRoute(dst: dst, gw: gw))
+            }
+            return result
+        }
     }
 }

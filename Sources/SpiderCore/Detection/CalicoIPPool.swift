@@ -41,11 +41,13 @@ public struct CalicoIPPool: Sendable, Hashable, CreationOrdered {
                   creationTimestamp: KubernetesDocuments.creationTimestamp(document), isDeleting: KubernetesDocuments.isDeleting(document))
     }
 
-    /// Every IPPool in a YAML/JSON text of IPPool documents or Lists of them (other kinds are
-    /// refused).
-    public static func pools(yaml text: String, source: String) throws(DetectionError) -> [CalicoIPPool] {
+    /// Every IPPool in a file's documents: IPPools or Lists of them (other kinds are refused).
+    /// - Parameters:
+    ///   - documents: the file's documents.
+    ///   - source: the file, for messages.
+    public static func pools(documents: [ManifestValue], source: String) throws(DetectionError) -> [CalicoIPPool] {
         var pools: [CalicoIPPool] = []
-        for object in KubernetesDocuments.objects(try KubernetesDocuments.documents(text, source: source)) {
+        for object in KubernetesDocuments.objects(documents) {
             guard object["kind"]?.stringValue == "IPPool" else {
                 throw .unexpectedDocument(source: source, expected: "Calico IPPool documents", found: object["kind"]?.stringValue ?? "a document without kind")
             }

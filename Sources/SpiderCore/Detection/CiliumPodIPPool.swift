@@ -35,10 +35,13 @@ public struct CiliumPodIPPool: Sendable, Hashable, CreationOrdered {
                   creationTimestamp: KubernetesDocuments.creationTimestamp(document), isDeleting: KubernetesDocuments.isDeleting(document))
     }
 
-    /// Every CiliumPodIPPool of a YAML/JSON text (documents or Lists).
-    public static func pools(yaml text: String, source: String) throws(DetectionError) -> [CiliumPodIPPool] {
+    /// Every CiliumPodIPPool of a file's documents (single objects or Lists).
+    /// - Parameters:
+    ///   - documents: the file's documents.
+    ///   - source: the file, for messages.
+    public static func pools(documents: [ManifestValue], source: String) throws(DetectionError) -> [CiliumPodIPPool] {
         var pools: [CiliumPodIPPool] = []
-        for object in KubernetesDocuments.objects(try KubernetesDocuments.documents(text, source: source)) {
+        for object in KubernetesDocuments.objects(documents) {
             guard object["kind"]?.stringValue == "CiliumPodIPPool" else {
                 throw .unexpectedDocument(source: source, expected: "CiliumPodIPPool documents", found: object["kind"]?.stringValue ?? "a document without kind")
             }

@@ -36,9 +36,12 @@ public struct ConfigMap: Sendable, Hashable {
                   name: document["metadata"]?["name"]?.stringValue ?? "", data: data)
     }
 
-    /// The first ConfigMap of a YAML/JSON text (a List's items count).
-    public static func parse(yaml text: String, source: String) throws(DetectionError) -> ConfigMap {
-        let objects = KubernetesDocuments.objects(try KubernetesDocuments.documents(text, source: source))
+    /// The first ConfigMap of a file's documents (a List's items count).
+    /// - Parameters:
+    ///   - documents: the file's documents.
+    ///   - source: the file, for messages.
+    public static func parse(documents: [ManifestValue], source: String) throws(DetectionError) -> ConfigMap {
+        let objects = KubernetesDocuments.objects(documents)
         guard let document = objects.first(where: { $0["kind"]?.stringValue == "ConfigMap" }) else {
             throw .unexpectedDocument(source: source, expected: "a ConfigMap", found: objects.first?["kind"]?.stringValue ?? "no document")
         }

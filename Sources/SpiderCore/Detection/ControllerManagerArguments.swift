@@ -75,7 +75,7 @@ public struct ControllerManagerArguments: Sendable, Hashable {
     /// next element when `separateValues` and the element is exactly `flag`.
     static func value(of flag: String, in list: [String], at index: Int, separateValues: Bool) -> String? {
         let element = list[index]
-        if let range = element.range(of: flag + "=") {
+        if let range = element.firstRange(of: flag + "=") {
             let rest = element[range.upperBound...]
             return String(rest.prefix { $0 != "\n" })
         }

@@ -21,9 +21,9 @@ extension Array where Element: CreationOrdered {
 }
 
 /// Helpers for reading Kubernetes list documents.
-enum KubernetesDocuments {
+public enum KubernetesDocuments {
     /// The objects of documents that are single objects or `List`s (`items`).
-    static func objects(_ documents: [ManifestValue]) -> [ManifestValue] {
+    public static func objects(_ documents: [ManifestValue]) -> [ManifestValue] {
         documents.flatMap { document -> [ManifestValue] in
             if let kind = document["kind"]?.stringValue, kind == "List" || kind.hasSuffix("List"), let items = document["items"]?.arrayValue {
                 return items
@@ -32,12 +32,13 @@ enum KubernetesDocuments {
         }
     }
 
-    /// Parses YAML/JSON text into documents, with the source in the error.
-    static func documents(_ text: String, source: String) throws(DetectionError) -> [ManifestValue] {
-        do { return try ManifestValue.documents(yaml: text) } catch {
-            if case .malformed(let detail) = error { throw .malformed(source: source, detail: detail) }
-            throw .malformed(source: source, detail: error.description)
-        }
+    /// A document parser's error, with the source named.
+    /// - Parameters:
+    ///   - error: what the parser said.
+    ///   - source: the file.
+    public static func malformed(_ error: ManifestError, source: String) -> DetectionError {
+        if case .malformed(let detail) = error { return .malformed(source: source, detail: detail) }
+        return .malformed(source: source, detail: error.description)
     }
 
     /// A list of strings at `field`, or [] when absent.

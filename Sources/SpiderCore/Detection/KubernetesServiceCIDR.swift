@@ -14,10 +14,14 @@ public struct KubernetesServiceCIDR: Sendable, Hashable, CreationOrdered {
         self.isDeleting = isDeleting
     }
 
-    /// Every ServiceCIDR of a YAML/JSON text (documents or Lists); each entry must be a CIDR.
-    public static func objects(yaml text: String, source: String) throws(DetectionError) -> [KubernetesServiceCIDR] {
+    /// Every ServiceCIDR of a file's documents (single objects or Lists); each entry must be a
+    /// CIDR.
+    /// - Parameters:
+    ///   - documents: the file's documents.
+    ///   - source: the file, for messages.
+    public static func objects(documents: [ManifestValue], source: String) throws(DetectionError) -> [KubernetesServiceCIDR] {
         var result: [KubernetesServiceCIDR] = []
-        for object in KubernetesDocuments.objects(try KubernetesDocuments.documents(text, source: source)) {
+        for object in KubernetesDocuments.objects(documents) {
             let name = object["metadata"]?["name"]?.stringValue ?? "<unnamed>"
             guard object["kind"]?.stringValue == "ServiceCIDR" else {
                 throw .unexpectedDocument(source: source, expected: "ServiceCIDR documents", found: object["kind"]?.stringValue ?? "a document without kind")

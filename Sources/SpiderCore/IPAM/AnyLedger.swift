@@ -33,4 +33,5 @@ public struct AnyLedger: Ledger {
     public func withStoreLock<T>(_ body: () throws(IPAMError) -> T) throws(IPAMError) -> T { try base.withStoreLock(body) }
     public var isShared: Bool { base.isShared }
     public var hasOptimisticWrites: Bool { base.hasOptimisticWrites }
+    public func pause(afterAttempt attempt: Int) { base.pause(afterAttempt: attempt) }
 }

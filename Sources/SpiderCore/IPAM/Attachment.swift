@@ -1,5 +1,3 @@
-import Foundation
-
 /// One CNI attachment: a container's interface. Allocations belong to attachments; ADD is
 /// idempotent per attachment and DEL releases what the attachment holds.
 public struct Attachment: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
@@ -19,7 +17,7 @@ public struct Attachment: Sendable, Hashable, Codable, Comparable, CustomStringC
         self.interface = interface
     }
 
-    init(unchecked containerID: String, _ interface: String) {
+    package init(unchecked containerID: String, _ interface: String) {
         self.containerID = containerID
         self.interface = interface
     }
@@ -108,6 +106,11 @@ public struct AllocationRecord: Sendable, Hashable {
 
     /// The owner in a stored record's text, or `nil` when the text is not a whole record.
     public static func decodedOwner(ledgerText text: String) -> AllocationOwner? {
-        try? JSONDecoder().decode(AllocationOwner.self, from: Data(text.utf8))
+        guard let value = JSONReader.parse(text), value.objectValue != nil else { return nil }
+        func field(_ key: String) -> String? { value[key]?.stringValue }
+        guard let containerID = field("containerID"), let interface = field("interface"), let podNamespace = field("podNamespace"),
+              let podName = field("podName"), let podUID = field("podUID"), let node = field("node") else { return nil }
+        return AllocationOwner(attachment: Attachment(unchecked: containerID, interface), podNamespace: podNamespace, podName: podName,
+                               podUID: podUID, node: node)
     }
 }

@@ -95,7 +95,7 @@ public struct IPAMService<Store: Ledger>: Sendable {
                 case .some(.none): break attempts  // this pool is full: next pool
                 case .none:
                     racesLost = true
-                    if ledger.hasOptimisticWrites { RetryBackoff.pause(after: attempt) }
+                    if ledger.hasOptimisticWrites { ledger.pause(afterAttempt: attempt) }
                     continue attempts               // lost a race: try again
                 }
             }

@@ -65,6 +65,12 @@ public protocol Ledger: Sendable {
     /// Whether a lost compare-and-swap race is possible (allocation then backs off with
     /// jitter and spreads its next choice).
     var hasOptimisticWrites: Bool { get }
+
+    /// Waits before the next attempt after a lost compare-and-swap race: a ledger with
+    /// optimistic writes sleeps a random time that grows with `attempt` (at most 32 ms), so
+    /// that racing writers on several nodes fall out of step. The default waits not at all.
+    /// - Parameter attempt: how many attempts were lost so far (0 for the first).
+    func pause(afterAttempt attempt: Int)
 }
 
 /// The pools, reserved IPs and held records an ADD starts from.
@@ -102,4 +108,6 @@ extension Ledger {
     public var isShared: Bool { false }
 
     public var hasOptimisticWrites: Bool { false }
+
+    public func pause(afterAttempt attempt: Int) {}
 }

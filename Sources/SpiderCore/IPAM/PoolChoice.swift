@@ -1,5 +1,3 @@
-import Foundation
-
 /// Pools named for one Pod, the way users write the `ipam.spidernet.io/ippool` and
 /// `ipam.spidernet.io/ippools` annotations (reaching us through the CNI config's `args`).
 public struct PoolChoice: Sendable, Hashable {
@@ -21,11 +19,21 @@ public struct PoolChoice: Sendable, Hashable {
     public func pools(_ family: IPFamily) -> [String] { family == .v4 ? ipv4 : ipv6 }
 
     /// Parses `ipam.spidernet.io/ippool`: `{"ipv4": [...], "ipv6": [...]}` for the current NIC.
+    /// - Parameter json: the annotation's text.
     public static func parseSingle(_ json: String) throws(IPAMError) -> PoolChoice {
-        guard let object = try parseJSON(json, annotation: "ipam.spidernet.io/ippool") as? [String: Any] else {
+        try parseSingle(.string(json))
+    }
+
+    /// Parses `ipam.spidernet.io/ippool` given as a value: a string holds the annotation's JSON
+    /// text (as annotations arrive), an object is used as it is.
+    /// - Parameter value: the annotation's value.
+    public static func parseSingle(_ value: ManifestValue) throws(IPAMError) -> PoolChoice {
+        let annotation = "ipam.spidernet.io/ippool"
+        let object = try structure(value, annotation: annotation)
+        guard object.objectValue != nil else {
             throw .invalidPoolChoice("ipam.spidernet.io/ippool must be a JSON object like {\"ipv4\":[\"pool\"]}")
         }
-        return try entry(object, annotation: "ipam.spidernet.io/ippool")
+        return try entry(object, annotation: annotation)
     }
 
     /// Parses `ipam.spidernet.io/ippools` and picks the entry for `interface`:
@@ -34,16 +42,28 @@ public struct PoolChoice: Sendable, Hashable {
     /// As in Spiderpool: at least one entry; interfaces named on all entries or on none; no NIC
     /// twice; with names, the current NIC must be named. Without names the entries go to the
     /// NICs by position (`eth0` is the first, `netN` the (N+1)-th).
+    /// - Parameters:
+    ///   - json: the annotation's text.
+    ///   - interface: the NIC being attached.
     public static func parseMultiple(_ json: String, interface: String) throws(IPAMError) -> PoolChoice? {
+        try parseMultiple(.string(json), interface: interface)
+    }
+
+    /// Parses `ipam.spidernet.io/ippools` given as a value: a string holds the annotation's
+    /// JSON text, an array is used as it is.
+    /// - Parameters:
+    ///   - value: the annotation's value.
+    ///   - interface: the NIC being attached.
+    public static func parseMultiple(_ value: ManifestValue, interface: String) throws(IPAMError) -> PoolChoice? {
         let annotation = "ipam.spidernet.io/ippools"
-        guard let array = try parseJSON(json, annotation: annotation) as? [Any] else {
+        guard let array = try structure(value, annotation: annotation).arrayValue else {
             throw .invalidPoolChoice("\(annotation) must be a JSON array of objects")
         }
         guard !array.isEmpty else { throw .invalidPoolChoice("\(annotation): value requires at least one item") }
         var entries: [PoolChoice] = []
         for item in array {
-            guard let object = item as? [String: Any] else { throw .invalidPoolChoice("\(annotation): every item must be an object") }
-            entries.append(try entry(object, annotation: annotation))
+            guard item.objectValue != nil else { throw .invalidPoolChoice("\(annotation): every item must be an object") }
+            entries.append(try entry(item, annotation: annotation))
         }
         let named = entries.filter { $0.interface != nil }.count
         guard named == 0 || named == entries.count else {
@@ -72,27 +92,30 @@ public struct PoolChoice: Sendable, Hashable {
         return number
     }
 
-    static func parseJSON(_ json: String, annotation: String) throws(IPAMError) -> Any {
-        do {
-            return try JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed])
-        } catch {
+    /// The annotation's structure: a string is its JSON text, anything else is taken as given.
+    static func structure(_ value: ManifestValue, annotation: String) throws(IPAMError) -> ManifestValue {
+        guard case .string(let json) = value else { return value }
+        guard let parsed = JSONReader.parse(json) else {
             throw .invalidPoolChoice("invalid format of Pod annotation '\(annotation)': not JSON")
         }
+        return parsed
     }
 
-    static func entry(_ object: [String: Any], annotation: String) throws(IPAMError) -> PoolChoice {
+    static func entry(_ object: ManifestValue, annotation: String) throws(IPAMError) -> PoolChoice {
         func names(_ key: String) throws(IPAMError) -> [String] {
-            guard let value = object[key], !(value is NSNull) else { return [] }
-            guard let list = value as? [String] else { throw .invalidPoolChoice("\(annotation): \(key) must be a list of pool names") }
-            return list
+            guard let value = object[key], !value.isNull else { return [] }
+            guard let list = value.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
+                throw .invalidPoolChoice("\(annotation): \(key) must be a list of pool names")
+            }
+            return list.compactMap(\.stringValue)
         }
         var choice = PoolChoice(ipv4: try names("ipv4"), ipv6: try names("ipv6"))
-        if let interface = object["interface"], !(interface is NSNull) {
-            guard let name = interface as? String, !name.isEmpty else { throw .invalidPoolChoice("\(annotation): interface must be a name") }
+        if let interface = object["interface"], !interface.isNull {
+            guard let name = interface.stringValue, !name.isEmpty else { throw .invalidPoolChoice("\(annotation): interface must be a name") }
             choice.interface = name
         }
-        if let clean = object["cleangateway"], !(clean is NSNull) {
-            guard let flag = clean as? Bool else { throw .invalidPoolChoice("\(annotation): cleangateway must be true or false") }
+        if let clean = object["cleangateway"], !clean.isNull {
+            guard let flag = clean.boolValue else { throw .invalidPoolChoice("\(annotation): cleangateway must be true or false") }
             choice.cleanGateway = flag
         }
         return choice

@@ -1,5 +1,28 @@
-/// A small JSON parser that keeps object keys in document order, for the files the ledger writes
-/// itself (read on every CNI call: cheaper than a YAML parser).
+extension ManifestValue {
+    /// One JSON value, keys in document order; `nil` unless `text` is exactly one JSON value
+    /// (white space around it allowed) nested at most 256 deep.
+    /// - Parameter text: the JSON text.
+    public static func parse(json text: String) -> ManifestValue? { JSONReader.parse(text) }
+
+    /// One JSON value from UTF-8 bytes (a CNI configuration on stdin, a file the ledger wrote);
+    /// `nil` unless the bytes are exactly one JSON value.
+    /// - Parameter bytes: the UTF-8 text.
+    public static func parse(json bytes: [UInt8]) -> ManifestValue? { JSONReader.parse(bytes: bytes) }
+
+    /// The documents of a JSON text, as ``documents(json:)`` reads them for a manifest: one
+    /// value, or none for `null` or an empty text.
+    /// - Parameter text: the JSON text.
+    /// - Throws: ``ManifestError`` when the text is over the limits or not JSON.
+    public static func documents(json text: String) throws(ManifestError) -> [ManifestValue] {
+        try ManifestLimits.check(text)
+        guard text.utf8.contains(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }) else { return [] }
+        guard let value = JSONReader.parse(text) else { throw .malformed("not a JSON document") }
+        return value == .null ? [] : [value]
+    }
+}
+
+/// A small JSON parser that keeps object keys in document order (read on every CNI call:
+/// cheaper than a YAML parser).
 struct JSONReader {
     private let bytes: [UInt8]
     private var index = 0
@@ -8,8 +31,11 @@ struct JSONReader {
     static let maxDepth = 256
 
     /// Parses one JSON value; `nil` for anything that is not exactly one JSON value.
-    static func parse(_ text: String) -> ManifestValue? {
-        var reader = JSONReader(bytes: Array(text.utf8))
+    static func parse(_ text: String) -> ManifestValue? { parse(bytes: Array(text.utf8)) }
+
+    /// Parses one JSON value from UTF-8 bytes; `nil` for anything that is not exactly one.
+    static func parse(bytes: [UInt8]) -> ManifestValue? {
+        var reader = JSONReader(bytes: bytes)
         guard let value = reader.value() else { return nil }
         reader.skipSpace()
         return reader.index == reader.bytes.count ? value : nil

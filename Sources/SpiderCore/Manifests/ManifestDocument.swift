@@ -3,11 +3,12 @@ public enum ManifestDocument: Sendable, Hashable {
     case ipPool(SpiderIPPool)
     case reservedIP(SpiderReservedIP)
 
-    /// Every document of a YAML or JSON text (`---` separated; a JSON array or a `List` of items
+    /// Every pool or reserved-IP set of a file's documents (a JSON array or a `List` of items
     /// is taken item by item).
-    public static func parse(_ text: String) throws(ManifestError) -> [ManifestDocument] {
+    /// - Parameter documents: the file's documents.
+    public static func parse(documents: [ManifestValue]) throws(ManifestError) -> [ManifestDocument] {
         var result: [ManifestDocument] = []
-        for value in try ManifestValue.documents(yaml: text) {
+        for value in documents {
             for item in flatten(value) { result.append(try ManifestDocument(document: item)) }
         }
         return result

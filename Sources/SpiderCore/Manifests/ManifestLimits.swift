@@ -1,19 +1,19 @@
 /// Bounds on a manifest's shape, checked before and while parsing, so that hostile input (deep
 /// nesting, alias bombs) gets an error instead of exhausting the stack or the memory.
 /// Kubernetes manifests stay far inside them.
-enum ManifestLimits {
-    static let maxBytes = 16 << 20
+package enum ManifestLimits {
+    package static let maxBytes = 16 << 20
     /// Nesting of collections.
-    static let maxDepth = 64
+    package static let maxDepth = 64
     /// Indentation of a block line, in columns.
-    static let maxIndent = 1_024
+    package static let maxIndent = 1_024
     /// Values after aliases are expanded.
-    static let maxValues = 1_000_000
+    package static let maxValues = 1_000_000
 
     /// Refuses text whose nesting could be deeper than ``maxDepth`` without parsing it: flow
     /// brackets outside quoted scalars and comments, compact block indicators (`- - - x`) and
     /// indentation. It may overcount (a bracket inside a plain scalar), never undercount.
-    static func check(_ text: String) throws(ManifestError) {
+    package static func check(_ text: String) throws(ManifestError) {
         guard text.utf8.count <= maxBytes else { throw .malformed("the document is larger than \(maxBytes >> 20) MiB") }
         var flow = 0
         var quote: UInt8? = nil
@@ -67,5 +67,5 @@ enum ManifestLimits {
         }
     }
 
-    static var tooDeep: ManifestError { .malformed("the document nests deeper than \(maxDepth) levels") }
+    package static var tooDeep: ManifestError { .malformed("the document nests deeper than \(maxDepth) levels") }
 }

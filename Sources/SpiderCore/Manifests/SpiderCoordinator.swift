@@ -69,9 +69,10 @@ public struct SpiderCoordinator: Sendable, Hashable {
         }
     }
 
-    /// The first SpiderCoordinator of a YAML or JSON text.
-    public static func parse(_ text: String) throws(ManifestError) -> SpiderCoordinator {
-        for document in try ManifestValue.documents(yaml: text) where document["kind"]?.stringValue == kind {
+    /// The first SpiderCoordinator of a file's documents.
+    /// - Parameter documents: the file's documents.
+    public static func parse(documents: [ManifestValue]) throws(ManifestError) -> SpiderCoordinator {
+        for document in documents where document["kind"]?.stringValue == kind {
             return try SpiderCoordinator(document: document)
         }
         throw .unsupportedKind(apiVersion: nil, kind: nil, expected: "SpiderCoordinator")

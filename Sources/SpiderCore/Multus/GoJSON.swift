@@ -1,5 +1,3 @@
-import Foundation
-
 /// JSON text exactly as Go's `encoding/json` `Marshal` writes it: compact, `<`, `>`, `&`,
 /// U+2028 and U+2029 escaped, `\b`/`\f` short escapes, float64 numbers in Go's format. Keys
 /// keep the order they have in the value (use ``sortedKeys(_:)`` for Go maps).
@@ -62,10 +60,37 @@ public enum GoJSON {
             return text
         }
         if text.contains("e") {
-            // Swift chose an exponent where Go does not: spell it out.
-            return Decimal(number).description
+            // Swift chose an exponent where Go does not: spell the same shortest digits out.
+            return positional(text)
         }
         return text
+    }
+
+    /// `1.5e-05` as `0.000015`, `1.2345e+20` as `123450000000000000000`: the digits of an
+    /// exponent form, with the decimal point moved.
+    static func positional(_ text: String) -> String {
+        let parts = text.split(separator: "e", maxSplits: 1)
+        guard parts.count == 2, let exponent = Int(parts[1]) else { return text }
+        var mantissa = Substring(parts[0])
+        let negative = mantissa.hasPrefix("-")
+        if negative { mantissa = mantissa.dropFirst() }
+        let pieces = mantissa.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let whole = pieces.first.map(String.init) ?? ""
+        let fraction = pieces.count > 1 ? String(pieces[1]) : ""
+        var digits = whole + fraction
+        // The position of the decimal point within `digits`.
+        var point = whole.count + exponent
+        if point <= 0 {
+            digits = String(repeating: "0", count: 1 - point) + digits
+            point = 1
+        } else if point > digits.count {
+            digits += String(repeating: "0", count: point - digits.count)
+        }
+        var integer = String(digits.prefix(point))
+        var decimals = String(digits.dropFirst(point))
+        while decimals.hasSuffix("0") { decimals.removeLast() }
+        while integer.count > 1 && integer.hasPrefix("0") { integer.removeFirst() }
+        return (negative ? "-" : "") + integer + (decimals.isEmpty ? "" : "." + decimals)
     }
 
     static func string(_ text: String) -> String {

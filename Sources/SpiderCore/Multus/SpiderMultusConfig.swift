@@ -83,11 +83,10 @@ public struct SpiderMultusConfig: Sendable, Hashable {
         spec = try SpiderMultusConfigSpec(value: document["spec"] ?? .object([]), fields: fields)
     }
 
-    /// Every SpiderMultusConfig of a YAML or JSON text (`---` separated; a JSON array or a
-    /// `List` is taken item by item). Documents of other kinds are an error.
-    public static func parse(_ text: String) throws(MultusError) -> [SpiderMultusConfig] {
-        let documents: [ManifestValue]
-        do throws(ManifestError) { documents = try ManifestValue.documents(yaml: text) } catch { throw .manifest(error) }
+    /// Every SpiderMultusConfig of a file's documents (a JSON array or a `List` is taken item
+    /// by item). Documents of other kinds are an error.
+    /// - Parameter documents: the file's documents.
+    public static func parse(documents: [ManifestValue]) throws(MultusError) -> [SpiderMultusConfig] {
         var result: [SpiderMultusConfig] = []
         for document in documents {
             for item in ManifestDocument.flatten(document) { result.append(try SpiderMultusConfig(document: item)) }

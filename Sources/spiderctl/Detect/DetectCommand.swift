@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpiderCore
+import SpiderYAML
 
 /// `spiderctl detect`: the cluster's Pod and Service CIDRs from kubeadm, kube-controller-manager,
 /// Calico or Cilium, as the SpiderCoordinator the coordinator plugin reads.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SpiderCNI
 import SpiderCore
+import SpiderYAML
 
 /// `spiderctl ip`: allocate, release and list addresses by hand.
 struct IPCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpiderCore
+import SpiderYAML
 
 /// `spiderctl pool`: SpiderIPPool and SpiderReservedIP manifests in the store.
 struct PoolCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SpiderCore
+import SpiderEmbeddedLedger
 import SpiderEtcd
 
 /// `--store`: where pools and allocations live, a directory or etcd.

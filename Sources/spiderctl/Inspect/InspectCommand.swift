@@ -43,9 +43,11 @@ struct InspectCommand: ParsableCommand {
     var output: OutputFormat = .text
 
     func run() throws {
-        let (raw, parsed) = try InspectCommand.coordinatorEntry(config)
+        let entry = try InspectCommand.coordinatorEntry(config)
         let settings: CoordinatorConfig
-        do { settings = try CoordinatorPlugin.config(raw: raw, parsed: parsed) } catch { throw CommandFailure("\(config): \(error.message)\(error.details.isEmpty ? "" : ": " + error.details)") }
+        do throws(CNIError) { settings = try CoordinatorPlugin.config(entry, yamlReader: CNIEntry.readYAML) } catch {
+            throw CommandFailure("\(config): \(error.message)\(error.details.isEmpty ? "" : ": " + error.details)")
+        }
         let pod = NetworkNamespace(path: netns)
         guard pod.exists else { throw CommandFailure("the Pod's network namespace \(netns) does not exist") }
         let node = nodeNetns.map { NetworkNamespace(path: $0) } ?? .current
@@ -76,19 +78,20 @@ struct InspectCommand: ParsableCommand {
     }
 
     /// The coordinator's entry of a plugin config or a conflist, as bytes and as an object.
-    static func coordinatorEntry(_ path: String) throws -> (Data, [String: Any]) {
+    /// The coordinator's entry of a CNI configuration file: the file itself, or the plugin of
+    /// type `coordinator` of a conflist (with the conflist's name and version).
+    static func coordinatorEntry(_ path: String) throws -> ManifestValue {
         guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read '\(path)'") }
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        guard let object = ManifestValue.parse(json: Array(data)), object.objectValue != nil else {
             throw CommandFailure("\(path): not a JSON object")
         }
-        guard let plugins = object["plugins"] as? [[String: Any]] else { return (data, object) }
-        guard var entry = plugins.first(where: { $0["type"] as? String == "coordinator" }) else {
+        guard let plugins = object["plugins"]?.arrayValue else { return object }
+        guard var entry = plugins.first(where: { $0["type"]?.stringValue == "coordinator" }) else {
             throw CommandFailure("\(path): the conflist has no plugin of type coordinator")
         }
         // A conflist's name and version belong to each of its plugins.
         for key in ["cniVersion", "name"] where entry[key] == nil { entry[key] = object[key] }
-        guard let bytes = try? JSONSerialization.data(withJSONObject: entry) else { throw CommandFailure("\(path): unreadable coordinator entry") }
-        return (bytes, entry)
+        return entry
     }
 
     static func text(_ drift: PlanDrift, netns: String, ifname: String, mode: String) -> String {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpiderCore
+import SpiderScenario
 
 /// `spiderctl plan`: what the coordinator would do for a scenario, without root.
 struct PlanCommand: ParsableCommand {

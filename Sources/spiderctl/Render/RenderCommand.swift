@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpiderCore
+import SpiderYAML
 
 /// `spiderctl render`: what Spiderpool's controllers would generate, without a cluster.
 struct RenderCommand: ParsableCommand {

@@ -1,4 +1,5 @@
 import Foundation
+import SpiderCore
 
 /// One coordinator call written down: the Pod's and the node's state before it, the CNI
 /// configuration and invocation, and what must hold afterwards (or the error). This is the
@@ -39,7 +40,7 @@ public struct CoordinatorScenario: Sendable {
             throw ReadError(description: "config: \(error)")
         }
         do {
-            netConf = try CoordinatorNetConf(json: configJSON)
+            netConf = try CoordinatorNetConf(json: Array(configJSON))
         } catch {
             throw ReadError(description: "config: \(error)")
         }

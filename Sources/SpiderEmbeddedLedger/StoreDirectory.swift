@@ -1,3 +1,4 @@
+import SpiderCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,4 +1,5 @@
 import Foundation
+import SpiderCore
 
 /// Readers that take paths: each reads a file (or directory) and hands the text to the pure
 /// parser of its type. Tests point them at fixtures.

@@ -1,4 +1,4 @@
-import Foundation
+import SpiderCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -139,7 +139,7 @@ public struct EmbeddedLedger: Ledger {
         for name in try directory.names() where name.hasSuffix(".json") {
             let text = String(decoding: try directory.contents(name) ?? [], as: UTF8.self)
             do {
-                guard let document = try ManifestValue.documents(yaml: text).first else { throw ManifestError.malformed("empty") }
+                guard let document = try ManifestValue.documents(json: text).first else { throw ManifestError.malformed("empty") }
                 result.append(try SpiderIPPool(document: document))
             } catch {
                 throw .store("pool file \(directory.path)/\(name) is unreadable: \(error)")
@@ -183,7 +183,7 @@ public struct EmbeddedLedger: Ledger {
         for name in try directory.names() where name.hasSuffix(".json") {
             let text = String(decoding: try directory.contents(name) ?? [], as: UTF8.self)
             do {
-                guard let document = try ManifestValue.documents(yaml: text).first else { throw ManifestError.malformed("empty") }
+                guard let document = try ManifestValue.documents(json: text).first else { throw ManifestError.malformed("empty") }
                 result.append(try SpiderReservedIP(document: document))
             } catch {
                 throw .store("reserved-IP file \(directory.path)/\(name) is unreadable: \(error)")
