@@ -8,6 +8,7 @@
 # Prints Markdown on stdout (copy into Docs/PERFORMANCE.md with the date).
 #
 #   scripts/bench-cni.sh [CYCLES]      (default 200; the chain runs CYCLES/4)
+#   SPIDER_CNI=/path/to/spider-cni     measures that binary instead of building one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/deps.sh
@@ -17,7 +18,7 @@ ensure_test_deps
 cycles="${1:-200}"
 # The plugins as we recommend installing them (start-up is most of a CNI call); spiderctl only
 # applies the pool and lists what the burst allocated.
-cni_binary="$(bash scripts/build-cni.sh | tail -n 1)"
+cni_binary="${SPIDER_CNI:-$(bash scripts/build-cni.sh | tail -n 1)}"
 swift build --product spiderctl >&2
 spiderctl="$(swift build --show-bin-path)/spiderctl"
 
@@ -113,7 +114,7 @@ burst() {  # PLUGIN CONFIG PREFIX
 b_spider=$(burst spiderpool "$ipam_spider" burst)
 b_host=$(burst host-local "$ipam_host" burst)
 held_spider=$("$spiderctl" ip list --store "$work/store" -o json | grep -c '"containerID": "burst' || true)
-distinct_spider=$("$spiderctl" ip list --store "$work/store" -o json | grep -A3 '"containerID": "burst' | grep -o '"address": "[^"]*"' | sort -u | wc -l)
+distinct_spider=$("$spiderctl" ip list --store "$work/store" -o json | grep -A4 '"containerID": "burst' | grep -o '"ipv4": "[^"]*"' | sort -u | wc -l || true)
 size_mib=$(awk -v b="$(stat -c %s "$cni_binary")" 'BEGIN { printf "%.1f", b / 1048576 }')
 
 echo "## CNI plugins: ours vs the reference plugins ($(nproc) cores, $(date -u +%Y-%m-%d), spider-cni: release, fully static, $size_mib MiB)"

@@ -12,10 +12,9 @@ let explicit = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : ""
 let name = plugins.contains(invokedAs) ? invokedAs : explicit
 
 let stdin = CNIProcess.readStandardInput()
-let environment = CNIProcess.environment
 let outcome: CNIOutcome = switch name {
-case "spiderpool": CNIRunner.run(SpiderpoolIPAMPlugin(), environment: environment, stdin: stdin)
-case "coordinator": CNIRunner.run(CoordinatorPlugin(), environment: environment, stdin: stdin)
+case "spiderpool": CNIRunner.run(SpiderpoolIPAMPlugin(), lookup: CNIProcess.variable, stdin: stdin)
+case "coordinator": CNIRunner.run(CoordinatorPlugin(), lookup: CNIProcess.variable, stdin: stdin)
 default:
     .finished(stdout: CNIError(code: CNIError.invalidEnvironment, "unknown plugin '\(invokedAs)'",
                                details: "install this binary as `spiderpool` or `coordinator` (spiderctl cni install), or run `spider-cni spiderpool|coordinator`")

@@ -15,17 +15,17 @@ import Musl
 /// resolves to, in each `CNI_PATH` directory, then `/usr/local/bin` and `/usr/bin`.
 public enum CNIHandOff {
     /// Where `spiderctl` is looked for, in order.
-    /// - Parameter environment: the process environment.
-    public static func candidates(environment: [String: String]) -> [String] {
+    /// - Parameter environment: the value of a variable, or `nil`.
+    public static func candidates(environment: (String) -> String?) -> [String] {
         var list: [String] = []
-        if let path = environment["SPIDERPOOL_SPIDERCTL"], path.hasPrefix("/") { list.append(path) }
+        if let path = environment("SPIDERPOOL_SPIDERCTL"), path.hasPrefix("/") { list.append(path) }
         if let invoked = CommandLine.arguments.first, let slash = invoked.lastIndex(of: "/") {
             list.append(String(invoked[..<slash]) + "/spiderctl")
         }
         if let own = resolvedPath("/proc/self/exe"), let slash = own.lastIndex(of: "/") {
             list.append(String(own[..<slash]) + "/spiderctl")
         }
-        for directory in (environment["CNI_PATH"] ?? "").split(separator: ":") where directory.hasPrefix("/") {
+        for directory in (environment("CNI_PATH") ?? "").split(separator: ":") where directory.hasPrefix("/") {
             list.append(directory + "/spiderctl")
         }
         list += ["/usr/local/bin/spiderctl", "/usr/bin/spiderctl"]
@@ -41,7 +41,7 @@ public enum CNIHandOff {
     ///   - reason: why the call is handed on (named in the error).
     public static func exec(plugin: String, stdin: [UInt8], reason: String) -> CNIError {
         let own = resolvedPath("/proc/self/exe")
-        let list = candidates(environment: CNIProcess.environment)
+        let list = candidates(environment: CNIProcess.variable)
         // Never ourselves: a `spiderctl` that is this binary under another name would loop.
         guard let program = list.first(where: { access($0, X_OK) == 0 && resolvedPath($0) != own }) else {
             return CNIError(code: CNIError.pluginNotAvailable, "this configuration needs spiderctl (\(reason)), and no spiderctl was found",

@@ -5,23 +5,9 @@ import Glibc
 import Musl
 #endif
 
-/// What a plugin process reads and writes, through the C library alone: the environment,
+/// What a plugin process reads and writes, through the C library alone: environment variables,
 /// standard input (bounded), standard output and standard error, the host name.
 public enum CNIProcess {
-    /// The process environment.
-    public static var environment: [String: String] {
-        var result: [String: String] = [:]
-        var entry = environ
-        while let pointer = entry.pointee {
-            let text = String(cString: pointer)
-            if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            entry += 1
-        }
-        return result
-    }
-
     /// One variable of the environment, or `nil`.
     public static func variable(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
@@ -32,13 +18,15 @@ public enum CNIProcess {
     /// - Parameter limit: the most bytes a caller accepts.
     public static func readStandardInput(limit: Int = CNIRunner.maxConfigBytes) -> [UInt8] {
         var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
+        // Uninitialised: zeroing 64 KiB would cost more than reading a typical configuration.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 1)
+        defer { buffer.deallocate() }
         while data.count <= limit {
             let wanted = min(buffer.count, limit + 1 - data.count)
-            let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, wanted) }
+            let count = read(STDIN_FILENO, buffer.baseAddress, wanted)
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { break }
-            data += buffer[0..<count]
+            data.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
         return data
     }

@@ -14,17 +14,27 @@ public struct CNIEnvironment: Sendable {
     public var path: [String]
 
     /// Reads and validates the environment.
+    /// - Parameter environment: the process environment.
     /// - Throws: ``CNIError`` 4 for a missing or invalid variable, an unknown `CNI_ARGS` key
     ///   without `IgnoreUnknown`, or a malformed pair.
     public init(_ environment: [String: String]) throws(CNIError) {
-        guard let text = environment["CNI_COMMAND"], let command = Command(rawValue: text) else {
-            throw CNIError(code: CNIError.invalidEnvironment, "invalid CNI_COMMAND", details: environment["CNI_COMMAND"] ?? "not set")
+        try self.init(lookup: { environment[$0] })
+    }
+
+    /// Reads and validates the environment, one variable at a time (the CNI binary reads them
+    /// with `getenv`: no dictionary of the whole environment at start-up).
+    /// - Parameter environment: the value of a variable, or `nil`.
+    /// - Throws: ``CNIError`` 4 for a missing or invalid variable, an unknown `CNI_ARGS` key
+    ///   without `IgnoreUnknown`, or a malformed pair.
+    public init(lookup environment: (String) -> String?) throws(CNIError) {
+        guard let text = environment("CNI_COMMAND"), let command = Command(rawValue: text) else {
+            throw CNIError(code: CNIError.invalidEnvironment, "invalid CNI_COMMAND", details: environment("CNI_COMMAND") ?? "not set")
         }
         self.command = command
-        containerID = environment["CNI_CONTAINERID"] ?? ""
-        netns = environment["CNI_NETNS"] ?? ""
-        interface = environment["CNI_IFNAME"] ?? ""
-        path = (environment["CNI_PATH"] ?? "").split(separator: ":").map(String.init)
+        containerID = environment("CNI_CONTAINERID") ?? ""
+        netns = environment("CNI_NETNS") ?? ""
+        interface = environment("CNI_IFNAME") ?? ""
+        path = (environment("CNI_PATH") ?? "").split(separator: ":").map(String.init)
         args = [:]
         if command == .add || command == .del || command == .check {
             guard Attachment.isValidContainerID(containerID) else {
@@ -37,7 +47,7 @@ public struct CNIEnvironment: Sendable {
                 throw CNIError(code: CNIError.invalidEnvironment, "CNI_NETNS is required for \(command.rawValue)")
             }
         }
-        args = try CNIEnvironment.parseArgs(environment["CNI_ARGS"] ?? "")
+        args = try CNIEnvironment.parseArgs(environment("CNI_ARGS") ?? "")
     }
 
     /// The CNI_ARGS keys we read; others need `IgnoreUnknown`.

@@ -24,13 +24,22 @@ public enum CNIRunner {
     ///   - environment: the process environment (only `CNI_*` keys are read).
     ///   - stdin: the network configuration as received.
     public static func run(_ plugin: some CNIPlugin, environment: [String: String], stdin: [UInt8]) -> CNIOutcome {
+        run(plugin, lookup: { environment[$0] }, stdin: stdin)
+    }
+
+    /// Runs one call of `plugin`, reading the environment one variable at a time.
+    /// - Parameters:
+    ///   - plugin: the plugin.
+    ///   - environment: the value of a variable, or `nil` (`CNIProcess.variable` in a plugin process).
+    ///   - stdin: the network configuration as received.
+    public static func run(_ plugin: some CNIPlugin, lookup environment: (String) -> String?, stdin: [UInt8]) -> CNIOutcome {
         guard stdin.count <= maxConfigBytes else {
             let error = CNIError(code: CNIError.invalidConfig, "the network configuration is larger than \(maxConfigBytes) bytes",
                                  details: "a plugin reads at most 1 MiB of configuration on stdin")
             return .finished(stdout: error.json(version: "1.1.0"), status: 1)
         }
         // VERSION needs nothing but CNI_COMMAND, and costs no parse when there is no stdin.
-        if environment["CNI_COMMAND"] == "VERSION" {
+        if environment("CNI_COMMAND") == "VERSION" {
             let asked = stdin.isEmpty ? nil : ManifestValue.parse(json: stdin)?["cniVersion"]?.stringValue
             return .finished(stdout: CNIVersion.versionJSON(asked ?? "1.1.0"), status: 0)
         }
@@ -38,7 +47,7 @@ public enum CNIRunner {
         let declared = parsed?["cniVersion"]?.stringValue
         var version = declared.flatMap { CNIVersion.supported.contains($0) ? $0 : nil } ?? "1.1.0"
         do throws(CNIError) {
-            let env = try CNIEnvironment(environment)
+            let env = try CNIEnvironment(lookup: environment)
             guard let config = parsed, config.objectValue != nil else {
                 throw CNIError(code: CNIError.decodingFailure, "failed to decode the network configuration", details: "stdin is not a JSON object")
             }

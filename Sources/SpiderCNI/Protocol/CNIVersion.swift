@@ -35,6 +35,13 @@ public enum CNIVersion {
 
     /// `{"cniVersion": ..., "supportedVersions": [...]}`.
     public static func versionJSON(_ configVersion: String) -> String {
-        "{\"cniVersion\":\(ManifestValue.quoted(configVersion)),\"supportedVersions\":[" + supported.map(ManifestValue.quoted).joined(separator: ",") + "]}"
+        // Plain concatenation: VERSION is all start-up, and generic helpers (map, joined) cost
+        // more here than the answer itself.
+        var text = "{\"cniVersion\":" + ManifestValue.quoted(configVersion) + ",\"supportedVersions\":["
+        for index in supported.indices {
+            if index > 0 { text += "," }
+            text += "\"" + supported[index] + "\""
+        }
+        return text + "]}"
     }
 }

@@ -25,11 +25,10 @@ enum CNIEntry {
     /// ends the process; `nil` for an unknown name.
     static func run(named name: String) -> Never? {
         let stdin = CNIProcess.readStandardInput()
-        let environment = CNIProcess.environment
         let outcome: CNIOutcome
         switch name {
-        case "spiderpool": outcome = CNIRunner.run(SpiderpoolIPAMPlugin(openLedger: openAnyLedger), environment: environment, stdin: stdin)
-        case "coordinator": outcome = CNIRunner.run(CoordinatorPlugin(yamlReader: readYAML), environment: environment, stdin: stdin)
+        case "spiderpool": outcome = CNIRunner.run(SpiderpoolIPAMPlugin(openLedger: openAnyLedger), lookup: CNIProcess.variable, stdin: stdin)
+        case "coordinator": outcome = CNIRunner.run(CoordinatorPlugin(yamlReader: readYAML), lookup: CNIProcess.variable, stdin: stdin)
         default: return nil
         }
         // spiderctl serves every store and YAML: a hand-off here would only loop.
