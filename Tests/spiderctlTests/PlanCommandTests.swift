@@ -47,7 +47,22 @@ struct PlanCommandTests {
         let rule = try #require(lines.firstIndex(of: "ip -n pod rule add from 10.6.212.145 lookup 101"), "\(result)")
         #expect(lines[rule - 1] == "# [pod] net1 replies leave by net1: from 10.6.212.145 lookup 101")
         #expect(lines.contains("ip route add 10.6.212.145 dev cali1a2b3c4d5e scope link table 500"))
-        #expect(zip(lines, lines.dropFirst()).allSatisfy { a, b in a.hasPrefix("#") != b.hasPrefix("#") })
+        // The planner's decisions come first, as comments; then reason and command alternate.
+        let decisions = lines.prefix { $0.hasPrefix("# decision: ") }
+        #expect(decisions.contains("# decision: mode: overlay: mode auto, and net1 is not the first NIC (eth0) and the Pod has no veth0"), "\(result)")
+        #expect(decisions.contains { $0.hasPrefix("# decision: policy-table: table 101") }, "\(result)")
+        let steps = Array(lines.dropFirst(decisions.count))
+        #expect(zip(steps, steps.dropFirst()).allSatisfy { a, b in a.hasPrefix("#") != b.hasPrefix("#") })
+    }
+
+    @Test("--output json lists the decisions beside the operations")
+    func jsonDecisions() throws {
+        let result = try CLIRunner.run(["plan", "--scenario", Self.path("U2-underlay-second-nic.json"), "-o", "json"])
+        #expect(result.status == 0, "\(result)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let decisions = try #require(object["decisions"] as? [[String: String]], "\(result)")
+        #expect(decisions.contains { $0["kind"] == "invocation" && $0["reason"]?.hasPrefix("a later NIC") == true }, "\(decisions)")
+        #expect(decisions.contains { $0["kind"] == "skipped" }, "\(decisions)")
     }
 
     @Test("--output json and tables are JSON")

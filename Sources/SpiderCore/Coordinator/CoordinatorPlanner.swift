@@ -13,7 +13,9 @@ public struct CoordinatorPlanner: Sendable {
 
     /// The plan for `invocation` against `state`.
     public func plan(_ state: NamespacePair, _ invocation: CoordinatorInvocation) throws(CoordinatorError) -> RoutePlan {
-        guard config.mode != .disabled else { return RoutePlan() }
+        guard config.mode != .disabled else {
+            return RoutePlan(decisions: [PlanDecision(.mode, "disabled: the coordinator changes nothing in this Pod")])
+        }
         switch invocation.command {
         case .add: return try planAdd(state, invocation)
         case .del: return planDel(state, invocation)
@@ -35,6 +37,10 @@ public struct CoordinatorPlanner: Sendable {
         var hostVeth: String
         var sourceV4: IPAddress?
         var nodeAddresses: [IPAddress]
+        /// Why the mode, the invocation and the table are what they are.
+        var modeReason: String
+        var invocationReason: String
+        var tableReason: String
     }
 
     func planAdd(_ state: NamespacePair, _ invocation: CoordinatorInvocation) throws(CoordinatorError) -> RoutePlan {
@@ -42,6 +48,23 @@ public struct CoordinatorPlanner: Sendable {
         var builder = PlanBuilder(world: state)
         let nic = invocation.interface
         let s = situation
+        builder.decide(.mode, "\(s.underlay ? "underlay" : "overlay"): \(s.modeReason)")
+        builder.decide(.invocation, "\(s.firstInvoke ? "first NIC" : "a later NIC"): \(s.invocationReason)")
+        builder.decide(.policyTable, "table \(s.table.rawValue): \(s.tableReason)")
+        if s.underlay && !s.firstInvoke {
+            builder.decide(.skipped, "the veth to the node: \(nic) is not the first NIC, whose call set up veth0")
+        }
+        if !config.tunePodRoutes {
+            builder.decide(.skipped, "moving routes between NICs: tunePodRoutes is false")
+        } else if s.underlay && s.firstInvoke {
+            builder.decide(.skipped, "moving routes between NICs: \(nic) is the first NIC, nothing to share the default route with")
+        }
+        if config.hijackCIDR.isEmpty && config.serviceCIDR.isEmpty && config.overlayPodCIDR.isEmpty {
+            builder.decide(.skipped, "routes to cluster CIDRs: no serviceCIDR, overlayPodCIDR or hijackCIDR is configured")
+        }
+        if config.policyRoutes.isEmpty {
+            builder.decide(.skipped, "policy routes: none configured")
+        }
 
         if state.pod.link(named: nic)?.isUp == false { try builder.emit(.pod, .setLinkUp(name: nic), "\(nic) must be up before its routes are set") }
         if s.underlay && s.firstInvoke { try setUpVeth(&builder, s, invocation) }
@@ -71,25 +94,42 @@ public struct CoordinatorPlanner: Sendable {
         // The NIC is brought up first (Spiderpool's step 6), so it counts as up.
         let upLinks = pod.links.filter { ($0.isUp || $0.name == nic) && $0.flags.contains([.broadcast, .multicast]) }.count
         var underlay: Bool
+        let modeReason: String
+        let why = nic == first ? "\(nic) is the first NIC (podDefaultCniNic)"
+            : vethExists ? "the Pod has veth0, made when its first NIC was set up in underlay mode"
+            : "\(nic) is not the first NIC (\(first)) and the Pod has no veth0"
         switch config.mode {
-        case .auto: underlay = nic == first || vethExists
+        case .auto:
+            underlay = nic == first || vethExists
+            modeReason = "mode auto, and " + why
         case .underlay:
             guard nic == first || vethExists else { throw .underlayWithoutVeth(interface: nic, firstInterface: first) }
             underlay = true
+            modeReason = "mode underlay (" + why + ")"
         case .overlay:
             guard nic != first else { throw .overlayOnFirstInterface(interface: nic, firstInterface: first) }
             guard !vethExists else { throw .overlayAfterUnderlay(interface: nic) }
             underlay = false
-        case .disabled: underlay = false
+            modeReason = "mode overlay (" + why + ")"
+        case .disabled:
+            underlay = false
+            modeReason = "mode disabled"
         }
         let firstInvoke: Bool
         let table: UInt32
+        let invocationReason: String, tableReason: String
         if underlay {
             firstInvoke = nic == first
             table = firstInvoke ? 101 : UInt32(max(upLinks + 98, 101))
+            invocationReason = firstInvoke ? "underlay, and \(nic) is podDefaultCniNic" : "underlay, and \(nic) is not podDefaultCniNic (\(first))"
+            tableReason = firstInvoke ? "the first NIC's replies use table 101"
+                : "\(upLinks) NICs with broadcast are up (\(nic) counted), so table max(\(upLinks) + 98, 101), as Spiderpool numbers them"
         } else {
             firstInvoke = upLinks == 2
             table = firstInvoke ? 101 : UInt32(max(upLinks + 99, 101))
+            invocationReason = "overlay, and \(upLinks) NICs with broadcast are up (\(nic) counted)\(firstInvoke ? ": the first NIC after \(first)" : "")"
+            tableReason = firstInvoke ? "the first NIC after \(first) uses table 101"
+                : "\(upLinks) NICs with broadcast are up, so table max(\(upLinks) + 99, 101), as Spiderpool numbers them"
         }
 
         let podVeth: String, hostVeth: String
@@ -107,7 +147,8 @@ public struct CoordinatorPlanner: Sendable {
         let sourceV4 = pod.addresses(on: first, family: .v4).first?.address
         let nodeAddresses = try CoordinatorPlanner.nodeAddresses(pod: pod, node: node, families: families)
         return Situation(underlay: underlay, firstInvoke: firstInvoke, table: RouteTable(rawValue: table), families: families,
-                         current: current, podVeth: podVeth, hostVeth: hostVeth, sourceV4: sourceV4, nodeAddresses: nodeAddresses)
+                         current: current, podVeth: podVeth, hostVeth: hostVeth, sourceV4: sourceV4, nodeAddresses: nodeAddresses,
+                         modeReason: modeReason, invocationReason: invocationReason, tableReason: tableReason)
     }
 
     // MARK: Ownership and refusals
@@ -336,6 +377,9 @@ public struct CoordinatorPlanner: Sendable {
         let kinds: [(String, [IPNetwork])] = [("cluster Pod CIDR", config.overlayPodCIDR), ("Service CIDR", config.serviceCIDR),
                                               ("hijackCIDR", config.hijackCIDR)]
         for (kind, networks) in kinds {
+            for network in networks where !s.families.contains(network.family) {
+                b.decide(.skipped, "the route to \(kind) \(network): the NIC has no IPv\(network.family == .v4 ? 4 : 6) address")
+            }
             for network in networks where s.families.contains(network.family) {
                 guard let gateway = s.nodeAddresses.first(where: { $0.family == network.family }) else { continue }
                 let route = Route(destination: network, gateway: gateway, device: s.podVeth, table: table,
@@ -383,6 +427,7 @@ public struct CoordinatorPlanner: Sendable {
             }
         }
         guard let defaultNIC = b.world.pod.links.first(where: { $0.name != "lo" && $0.name != nic && ownsDefault($0) })?.name else {
+            b.decide(.skipped, "moving routes between NICs: no other NIC of the Pod holds a default route in table main")
             return
         }
         var wanted = config.podDefaultRouteNic ?? defaultNIC
@@ -494,8 +539,15 @@ public struct CoordinatorPlanner: Sendable {
         for name in owned {
             try? builder.emit(.node, .deleteLink(name: name), "the Pod is going away: its underlay veth goes with it")
         }
-        guard invocation.podNamespaceExists else { return builder.plan }
+        guard invocation.podNamespaceExists else {
+            builder.decide(.cleanup, "the Pod's namespace is gone: only node links marked as this container's are removed"
+                + (owned.isEmpty ? " (none found)" : ""))
+            return builder.plan
+        }
         let addresses = CoordinatorPlanner.routable(state.pod.addresses(on: invocation.interface)).map(\.address)
+        if addresses.isEmpty {
+            builder.decide(.cleanup, "\(invocation.interface) has no routable address left in the Pod: no node route or neighbour to remove")
+        }
         for address in addresses {
             let destination = CoordinatorPlanner.host(address)
             for route in builder.world.node.routes where route.table == config.hostRuleTable && route.destination == destination

@@ -6,6 +6,11 @@ struct PlanBuilder {
 
     init(world: NamespacePair) { self.world = world }
 
+    /// Records a decision next to the operations.
+    mutating func decide(_ kind: PlanDecision.Kind, _ reason: String) {
+        plan.decisions.append(PlanDecision(kind, reason))
+    }
+
     /// Adds an operation and applies it to the working copy.
     mutating func emit(_ namespace: NamespaceRole, _ action: PlanAction, _ reason: String) throws(CoordinatorError) {
         do {

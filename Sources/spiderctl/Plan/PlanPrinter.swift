@@ -3,8 +3,10 @@ import SpiderCore
 
 /// Renders plans and states for `spiderctl plan`.
 enum PlanPrinter {
-    /// Each operation as a comment with its reason, then the command.
+    /// The planner's decisions as comments, then each operation as a comment with its reason
+    /// and the command.
     static func printCommands(_ plan: RoutePlan, podNetns: String) {
+        for decision in plan.decisions { Console.print("# decision: \(decision)") }
         if plan.isEmpty { Console.print("# nothing to do: the namespaces are already as planned") }
         for operation in plan.operations {
             Console.print("# [\(operation.namespace)] \(operation.reason)")
@@ -16,13 +18,15 @@ enum PlanPrinter {
         }
     }
 
-    /// The plan as JSON: `{"operations": [{"namespace", "action", "command", "reason"}]}`.
+    /// The plan as JSON: `{"decisions": [{"kind", "reason"}], "operations": [{"namespace",
+    /// "action", "command", "reason"}]}`.
     static func json(_ plan: RoutePlan) -> String {
         let operations: [[String: Any]] = plan.operations.map { operation in
             ["namespace": operation.namespace.rawValue, "action": operation.action.kind,
              "command": operation.action.commandLine(), "reason": operation.reason]
         }
-        return encode(["operations": operations])
+        let decisions: [[String: Any]] = plan.decisions.map { ["kind": $0.kind.rawValue, "reason": $0.reason] }
+        return encode(["decisions": decisions, "operations": operations])
     }
 
     /// The after-state in the scenario's `expect` form.
