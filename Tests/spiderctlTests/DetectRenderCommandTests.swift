@@ -1,4 +1,5 @@
 import Foundation
+import SpiderCore
 import Testing
 
 /// `spiderctl detect` and `spiderctl render nad`: exit codes, one-line errors, round trips.
@@ -31,6 +32,8 @@ struct DetectRenderCommandTests {
         #expect(result.stdout.contains("phase: Synced"))
         let stored = try String(contentsOfFile: written, encoding: .utf8)
         #expect(stored.contains("10.233.64.0/18") && stored.contains("10.233.0.0/18"))
+        // JSON, so that the lean CNI binary reads it itself.
+        #expect(ManifestValue.parse(json: stored)?["kind"]?.stringValue == "SpiderCoordinator", "\(stored)")
     }
 
     @Test("NotReady or malformed input: exit 1, one line naming the reason", arguments: [

@@ -53,7 +53,7 @@ struct DetectCommand: ParsableCommand {
     @Option(name: [.customShort("o"), .customLong("output")], help: "yaml or json.")
     var output: Format = .yaml
 
-    @Flag(help: "Store the SpiderCoordinator where the coordinator plugin reads it (PATH, default \(DetectCommand.defaultPath)).")
+    @Flag(help: "Store the SpiderCoordinator (as JSON) where the coordinator plugin reads it (PATH, default \(DetectCommand.defaultPath)).")
     var write = false
 
     @Argument(help: ArgumentHelp("With --write: where to store it.", valueName: "PATH"))
@@ -133,17 +133,20 @@ struct DetectCommand: ParsableCommand {
         ])
     }
 
-    /// Writes the manifest atomically and checks that the coordinator plugin can read it.
+    /// Writes the manifest atomically, as JSON (which is YAML too, and which the lean CNI
+    /// binary reads without handing the call to spiderctl), and checks that the coordinator
+    /// plugin can read it.
     func store(_ document: ManifestValue) throws {
         let target = path ?? DetectCommand.defaultPath
         let url = URL(fileURLWithPath: target)
+        let text = document.json(pretty: true) + "\n"
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(document.yaml.utf8).write(to: url, options: .atomic)
+            try Data(text.utf8).write(to: url, options: .atomic)
         } catch {
             throw CommandFailure("cannot write \(target): \(error.localizedDescription)")
         }
-        do { _ = try SpiderCoordinator.parse(document.yaml) } catch {
+        do { _ = try SpiderCoordinator.parse(documents: try ManifestValue.documents(json: text)) } catch {
             throw CommandFailure("wrote \(target) but it does not read back as a SpiderCoordinator: \(error.description)")
         }
     }
