@@ -42,13 +42,14 @@ call() {  # PLUGIN COMMAND CONTAINERID CONFIG [NETNS IFNAME]
         || { echo "error: $1 $2 $3: $(cat "$work/out")" >&2; exit 1; }
 }
 
-# 0. VERSION: start-up and nothing else.
+# 0. VERSION: start-up and nothing else (stdin from a file, as a runtime passes it).
 : >"$work/version-spider"; : >"$work/version-host"
+echo '{"cniVersion":"1.0.0"}' >"$work/version.json"
 for ((i = 0; i < cycles; i++)); do
     for impl in spider host; do
         [ "$impl" = spider ] && plugin=spiderpool || plugin=host-local
         start=${EPOCHREALTIME/./}
-        CNI_COMMAND=VERSION "$bin/$plugin" <<<'{"cniVersion":"1.0.0"}' >/dev/null
+        CNI_COMMAND=VERSION "$bin/$plugin" <"$work/version.json" >/dev/null
         echo $((${EPOCHREALTIME/./} - start)) >>"$work/version-$impl"
     done
 done
@@ -88,8 +89,8 @@ for ((i = 0; i < chain_cycles; i++)); do
         if [ "$impl" = spider ]; then
             result=$(ip netns exec bcni-node bash -c "$(declare -f call); bin=$bin work=$work; call macvlan ADD k$i '$mac_spider' /var/run/netns/$pod net1; cat $work/out")
             conf='{"cniVersion":"1.0.0","name":"m","type":"coordinator","mode":"overlay","overlayPodCIDR":["10.233.64.0/18"],"serviceCIDR":["10.233.0.0/18"],"prevResult":'"$result"'}'
-            ip netns exec bcni-node bash -c "$(declare -f call); bin=$bin work=$work; call coordinator ADD k$i '$conf' /var/run/netns/$pod net1"
-            ip netns exec bcni-node bash -c "$(declare -f call); bin=$bin work=$work; call coordinator DEL k$i '$conf' /var/run/netns/$pod net1; call macvlan DEL k$i '$mac_spider' /var/run/netns/$pod net1"
+            # The same shape as the peer's branch: one shell for ADD of the chained plugin, its DEL and macvlan's DEL.
+            ip netns exec bcni-node bash -c "$(declare -f call); bin=$bin work=$work; call coordinator ADD k$i '$conf' /var/run/netns/$pod net1; call coordinator DEL k$i '$conf' /var/run/netns/$pod net1; call macvlan DEL k$i '$mac_spider' /var/run/netns/$pod net1"
         else
             result=$(ip netns exec bcni-node bash -c "$(declare -f call); bin=$bin work=$work; call macvlan ADD k$i '$mac_host' /var/run/netns/$pod net1; cat $work/out")
             conf='{"cniVersion":"1.0.0","name":"m","type":"sbr","prevResult":'"$result"'}'

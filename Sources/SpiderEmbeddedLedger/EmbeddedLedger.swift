@@ -9,7 +9,7 @@ import Darwin
 
 /// A ledger on the local disk that many processes share safely, with no server.
 ///
-/// Layout under ``root`` (directories 0700, files 0600):
+/// Layout under `root` (directories 0700, files 0600):
 ///
 /// ```
 /// .spiderpool-store                the marker: only a directory that carries it is a store
@@ -50,7 +50,7 @@ public struct EmbeddedLedger: Ledger {
     public let root: String
 
     /// Opens the ledger directory. Creates nothing: the store is made by its first write.
-    /// - Throws: ``IPAMError/store(_:)`` when `root` exists but is not a store this process may
+    /// - Throws: `IPAMError/store(_:)` when `root` exists but is not a store this process may
     ///   trust (a symbolic link, another user's, writable by others, or a directory of other files).
     public init(root: String = EmbeddedLedger.defaultRoot) throws(IPAMError) {
         guard !root.isEmpty else { throw .invalidStore("the store directory is empty") }

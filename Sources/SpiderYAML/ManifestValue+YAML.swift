@@ -1,7 +1,7 @@
 import SpiderCore
 import Yams
 
-/// YAML text to and from ``SpiderCore/ManifestValue``, through Yams (libyaml). The only module
+/// YAML text to and from `SpiderCore/ManifestValue`, through Yams (libyaml). The only module
 /// that parses YAML: the CNI binary reads JSON only and hands a YAML file on to `spiderctl`.
 extension ManifestValue {
     /// Every document of a YAML (or JSON, which is YAML) text; empty documents are skipped.
@@ -29,7 +29,7 @@ extension ManifestValue {
         }
     }
 
-    /// The value of a YAML node, within ``ManifestLimits`` (aliases are expanded here, so an
+    /// The value of a YAML node, within `ManifestLimits` (aliases are expanded here, so an
     /// alias bomb is stopped by the value budget).
     static func converting(_ node: Node, depth: Int, budget: inout Int) throws(ManifestError) -> ManifestValue {
         budget -= 1

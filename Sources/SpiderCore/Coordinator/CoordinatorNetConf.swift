@@ -47,7 +47,7 @@ public struct CoordinatorNetConf: Sendable, Hashable, Codable {
     /// - Throws: ``CoordinatorError/undecodableConfig(_:)`` naming the field that is off.
     public init(value: ManifestValue) throws(CoordinatorError) {
         guard value.objectValue != nil else { throw .undecodableConfig("the configuration must be a JSON object, not \(value.kindName)") }
-        var reader = FieldReader(value)
+        let reader = FieldReader(value)
         cniVersion = try reader.string("cniVersion")
         name = try reader.string("name")
         type = try reader.string("type")

@@ -1,7 +1,7 @@
 /// Computes a SpiderCoordinator's status from the cluster's objects, in the exact order of
 /// Spiderpool's controller (`updatePodAndServerCIDR`); see `spec/detection.md` §A.3.
 ///
-/// Pure: every input is a value (the readers in ``DetectionSources`` build them from files).
+/// Pure: every input is a value (SpiderYAML's `DetectionSources` builds them from files).
 public struct ClusterCIDRDetector: Sendable {
     /// `spec.podCIDRType`.
     public var podCIDRType: PodCIDRType

@@ -2,7 +2,7 @@
 ///
 /// Every change is one atomic step that succeeds only in the state it expects:
 /// ``reserve(_:)`` only if the address is free, ``release(_:)`` only if the record still belongs
-/// to the same attachment. Two ledgers implement it: ``EmbeddedLedger`` on local disk and an
+/// to the same attachment. Two ledgers implement it: `EmbeddedLedger` (SpiderEmbeddedLedger) on local disk and an
 /// etcd ledger for pools shared by many nodes.
 public protocol Ledger: Sendable {
     /// All pools.
