@@ -13,9 +13,12 @@ public enum NetworkObserver {
     ///   - namespace: the namespace to read.
     ///   - routeGet: addresses to ask `ip route get` for (the node's answers for the Pod's addresses).
     ///   - firewall: also read `iptables -t mangle -S` / `ip6tables -t mangle -S` (needs the tools).
-    public static func observe(_ namespace: NetworkNamespace, routeGet: [IPAddress] = [], firewall: Bool = false) throws(NetlinkError) -> NetworkState {
-        let worker = try NamespaceWorker(namespace)
-        defer { worker.stop() }
+    ///   - session: the worker to reuse; `nil` starts one for this call and stops it after.
+    public static func observe(_ namespace: NetworkNamespace, routeGet: [IPAddress] = [], firewall: Bool = false,
+                               session: NamespaceSession? = nil) throws(NetlinkError) -> NetworkState {
+        let worker: NamespaceWorker
+        if let session { worker = try session.worker(for: namespace) } else { worker = try NamespaceWorker(namespace) }
+        defer { if session == nil { worker.stop() } }
         var state = try worker.perform { (worker) throws(NetlinkError) in try observe(on: worker, routeGet: routeGet) }
         if firewall { state.firewallRules = try Firewall.list(in: namespace) }
         return state

@@ -141,18 +141,24 @@ public struct CoordinatorPlugin: CNIPlugin {
                               podNamespaceExists: exists)
     }
 
-    func observe(_ pod: NetworkNamespace, firewall: Bool) throws(CNIError) -> NamespacePair {
-        do { return try CoordinatorPlugin.observe(pod: pod, node: .current, firewall: firewall) } catch {
+    func observe(_ pod: NetworkNamespace, firewall: Bool, session: NamespaceSession? = nil) throws(CNIError) -> NamespacePair {
+        do { return try CoordinatorPlugin.observe(pod: pod, node: .current, firewall: firewall, session: session) } catch {
             throw CNIError(code: 999, "failed to read the network namespaces", details: error.description)
         }
     }
 
     /// Reads what the planner needs: the Pod's namespace, and the node's with the kernel's
     /// route to each of the Pod's addresses.
-    public static func observe(pod: NetworkNamespace, node: NetworkNamespace, firewall: Bool) throws(NetlinkError) -> NamespacePair {
-        let podState = try NetworkObserver.observe(pod, firewall: firewall)
+    /// - Parameters:
+    ///   - pod: the Pod's namespace.
+    ///   - node: the node's namespace.
+    ///   - firewall: also read the Pod's mangle rules.
+    ///   - session: namespace workers to reuse for the rest of the call; `nil` starts its own.
+    public static func observe(pod: NetworkNamespace, node: NetworkNamespace, firewall: Bool,
+                               session: NamespaceSession? = nil) throws(NetlinkError) -> NamespacePair {
+        let podState = try NetworkObserver.observe(pod, firewall: firewall, session: session)
         let addresses = podState.addresses.filter { $0.device != "lo" }.map(\.address.address)
-        return NamespacePair(pod: podState, node: try NetworkObserver.observe(node, routeGet: addresses))
+        return NamespacePair(pod: podState, node: try NetworkObserver.observe(node, routeGet: addresses, session: session))
     }
 
     /// The refusal for a `CNI_NETNS` that names the node's own namespace (this process's):
@@ -177,20 +183,23 @@ public struct CoordinatorPlugin: CNIPlugin {
         let pod = NetworkNamespace(path: call.environment.netns)
         guard pod.exists else { throw CNIError(code: CNIError.unknownContainer, "the Pod's network namespace \(call.environment.netns) does not exist") }
         guard !pod.isCurrentProcessNamespace else { throw CoordinatorPlugin.nodeNamespaceError(call.environment.netns) }
+        // One worker per namespace for the whole call: observe, execute and verify share them.
+        let session = NamespaceSession()
+        defer { session.close() }
         let (before, plan) = try NodeLock.withLock { () throws(CNIError) -> (NamespacePair, RoutePlan) in
-            let before = try observe(pod, firewall: config.mode != .overlay && CoordinatorPlugin.hasIPTables)
+            let before = try observe(pod, firewall: config.mode != .overlay && CoordinatorPlugin.hasIPTables, session: session)
             let plan: RoutePlan
             do throws(CoordinatorError) { plan = try CoordinatorPlanner(config: config).plan(before, invocation(call, .add)) } catch {
                 throw CNIError(error)
             }
             do throws(PlanExecutor.Failure) {
-                try PlanExecutor(pod: pod, node: .current).execute(plan)
+                try PlanExecutor(pod: pod, node: .current, session: session).execute(plan)
             } catch {
                 throw CoordinatorPlugin.executionError(error)
             }
             return (before, plan)
         }
-        if let drift = CoordinatorPlugin.drift(before: before, plan: plan, pod: pod) {
+        if let drift = CoordinatorPlugin.drift(before: before, plan: plan, pod: pod, session: session) {
             CNIProcess.log("coordinator", "ADD \(call.environment.containerID)/\(call.environment.interface): \(drift)")
         }
         return result.json(version: call.version)
@@ -209,14 +218,15 @@ public struct CoordinatorPlugin: CNIPlugin {
     /// What an operator must know after an applied plan: the namespaces observed again differ
     /// from what the plan should have made of them (another agent changed them, or the kernel
     /// refused part silently), or they could not be checked. `nil` when they match.
-    static func drift(before: NamespacePair, plan: RoutePlan, pod: NetworkNamespace, node: NetworkNamespace = .current) -> String? {
+    static func drift(before: NamespacePair, plan: RoutePlan, pod: NetworkNamespace, node: NetworkNamespace = .current,
+                      session: NamespaceSession? = nil) -> String? {
         guard !plan.isEmpty else { return nil }
         let expected: NamespacePair
         do { expected = try before.applying(plan) } catch {
             return "the plan was applied but its result cannot be simulated, so it was not verified: \(error)"
         }
         let problems: [String]
-        do { problems = try PlanVerifier.verify(expected: expected, pod: pod, node: node) } catch {
+        do { problems = try PlanVerifier.verify(expected: expected, pod: pod, node: node, session: session) } catch {
             return "the plan was applied but the namespaces could not be read back to verify it: \(error)"
         }
         guard !problems.isEmpty else { return nil }
@@ -250,13 +260,15 @@ public struct CoordinatorPlugin: CNIPlugin {
         if config.mode == .disabled { return }
         // CNI_NETNS naming the node's own namespace: nothing of a Pod to undo there.
         guard !pod.isCurrentProcessNamespace else { return }
+        let session = NamespaceSession()
+        defer { session.close() }
         try NodeLock.withLock { () throws(CNIError) in
-            let state = try observe(pod, firewall: false)
+            let state = try observe(pod, firewall: false, session: session)
             let plan: RoutePlan
             do throws(CoordinatorError) { plan = try CoordinatorPlanner(config: config).plan(state, invocation(call, .del)) } catch {
                 throw CNIError(error)
             }
-            do { try PlanExecutor(pod: pod, node: .current).execute(plan) } catch {
+            do { try PlanExecutor(pod: pod, node: .current, session: session).execute(plan) } catch {
                 throw CNIError(code: 999, "coordinator DEL failed", details: "\(error)")
             }
         }

@@ -12,10 +12,19 @@ import Glibc
 public struct PlanExecutor: Sendable {
     public var pod: NetworkNamespace
     public var node: NetworkNamespace
+    /// Where the namespace workers come from: a session's (kept after the call), or started for
+    /// the call and stopped at its end when `nil`.
+    public var session: NamespaceSession?
 
-    public init(pod: NetworkNamespace, node: NetworkNamespace = .current) {
+    /// An executor for the Pod's and the node's namespaces.
+    /// - Parameters:
+    ///   - pod: the Pod's namespace.
+    ///   - node: the node's namespace.
+    ///   - session: workers to reuse (an observation's, say); `nil` starts and stops its own.
+    public init(pod: NetworkNamespace, node: NetworkNamespace = .current, session: NamespaceSession? = nil) {
         self.pod = pod
         self.node = node
+        self.session = session
     }
 
     /// What happened to each operation of a plan.
@@ -83,6 +92,7 @@ public struct PlanExecutor: Sendable {
     }
 
     func worker(_ role: NamespaceRole, _ workers: inout [NamespaceRole: NamespaceWorker]) throws(NetlinkError) -> NamespaceWorker {
+        if let session { return try session.worker(for: role == .pod ? pod : node) }
         if let existing = workers[role] { return existing }
         let created = try NamespaceWorker(role == .pod ? pod : node)
         workers[role] = created

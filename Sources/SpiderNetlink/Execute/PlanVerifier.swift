@@ -6,8 +6,16 @@ public enum PlanVerifier {
     /// `before.applying(plan)`): rules and tables of both families, PERMANENT neighbours, and
     /// the sysctls `expected` names. IPv6 link-local routes, which the kernel adds on its own
     /// when a link comes up, are left out.
-    public static func verify(expected: NamespacePair, pod: NetworkNamespace, node: NetworkNamespace = .current) throws(NetlinkError) -> [String] {
-        let actual = NamespacePair(pod: try NetworkObserver.observe(pod), node: try NetworkObserver.observe(node))
+    ///
+    /// - Parameters:
+    ///   - expected: what the namespaces should hold.
+    ///   - pod: the Pod's namespace.
+    ///   - node: the node's namespace.
+    ///   - session: workers to reuse (the executor's, say); `nil` starts its own.
+    public static func verify(expected: NamespacePair, pod: NetworkNamespace, node: NetworkNamespace = .current,
+                              session: NamespaceSession? = nil) throws(NetlinkError) -> [String] {
+        let actual = NamespacePair(pod: try NetworkObserver.observe(pod, session: session),
+                                   node: try NetworkObserver.observe(node, session: session))
         return differences(expected: expected, actual: actual)
     }
 
