@@ -89,32 +89,47 @@ public enum NetworkObserver {
 enum Sysctl {
     /// `net.ipv6.conf.eth0.100.accept_ra` → `/proc/sys/net/ipv6/conf/eth0.100/accept_ra`: the
     /// interface part of `net.*.conf.*` and `net.*.neigh.*` keys may itself contain dots.
+    /// Byte by byte: observation reads a sysctl per link, on every CNI call.
     static func path(_ key: String) -> String {
-        let parts = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        if parts.count > 4, parts[0] == "net", parts[2] == "conf" || parts[2] == "neigh" {
-            let interface = parts[3..<(parts.count - 1)].joined(separator: ".")
-            return "/proc/sys/" + [parts[0], parts[1], parts[2], interface, parts[parts.count - 1]].joined(separator: "/")
+        let bytes = Array(key.utf8)
+        let dot = UInt8(ascii: "."), slash = UInt8(ascii: "/")
+        let dots = bytes.indices.filter { bytes[$0] == dot }
+        var result = Array("/proc/sys/".utf8)
+        result.reserveCapacity(result.count + bytes.count)
+        // The dots that separate parts: all of them, or for net.X.conf|neigh.IFNAME.KEY the first
+        // three and the last (IFNAME keeps its own).
+        var separators = Set(dots)
+        if dots.count > 4, bytes.starts(with: Array("net.".utf8)) {
+            let third = bytes[(dots[1] + 1)..<dots[2]]
+            if third.elementsEqual("conf".utf8) || third.elementsEqual("neigh".utf8) {
+                separators = [dots[0], dots[1], dots[2], dots[dots.count - 1]]
+            }
         }
-        return "/proc/sys/" + parts.joined(separator: "/")
+        for index in bytes.indices { result.append(separators.contains(index) ? slash : bytes[index]) }
+        return String(decoding: result, as: UTF8.self)
     }
 
-    /// The value of a sysctl, without its trailing newline; `nil` when it cannot be read.
+    /// The value of a sysctl, without surrounding white space; `nil` when it cannot be read.
     static func read(_ key: String) -> String? {
         let descriptor = open(path(key), O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 256)
-        // A sysctl value is short; 64 KiB bounds a file that is not one.
-        while bytes.count < 65_536 {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+        // A sysctl value is short; 4 KiB bounds a file that is not one.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
+        defer { buffer.deallocate() }
+        var length = 0
+        while length < buffer.count {
+            let count = Glibc.read(descriptor, buffer.baseAddress.map { $0 + length }, buffer.count - length)
             if count < 0 && errno == EINTR { continue }
             guard count >= 0 else { return nil }
             if count == 0 { break }
-            bytes += chunk[0..<count]
+            length += count
         }
-        let text = Substring(String(decoding: bytes, as: UTF8.self))
-        return String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D }
+        var start = 0, end = length
+        while start < end, isSpace(buffer[start]) { start += 1 }
+        while end > start, isSpace(buffer[end - 1]) { end -= 1 }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: buffer[start..<end]), as: UTF8.self)
     }
 
     static func write(_ key: String, _ value: String) throws(NetlinkError) {

@@ -39,26 +39,27 @@ public struct CoordinatorConfig: Sendable, Hashable {
     ///   MAC prefix, CIDRs, policy routes, rp_filter, veth MTU, then the rest.
     public init(netConf: CoordinatorNetConf, defaults: CoordinatorNetConf = CoordinatorNetConf(),
                 defaultRouteAnnotation: String? = nil) throws(CoordinatorError) {
-        func pick<T>(_ key: KeyPath<CoordinatorNetConf, T?>) -> T? { netConf[keyPath: key] ?? defaults[keyPath: key] }
-        func pickList<T>(_ key: KeyPath<CoordinatorNetConf, [T]?>) -> [T] {
-            if let own = netConf[keyPath: key], !own.isEmpty { return own }
-            return defaults[keyPath: key] ?? []
+        // Closures rather than key paths: this runs on every coordinator call, and instantiating
+        // key paths at run time costs more than the rest of the resolution.
+        func pick<T>(_ key: (CoordinatorNetConf) -> T?) -> T? { key(netConf) ?? key(defaults) }
+        func pickList<T>(_ key: (CoordinatorNetConf) -> [T]?) -> [T] {
+            if let own = key(netConf), !own.isEmpty { return own }
+            return key(defaults) ?? []
         }
-        func pickText(_ key: KeyPath<CoordinatorNetConf, String?>) -> String? {
-            for candidate in [netConf[keyPath: key], defaults[keyPath: key]] {
-                if let text = candidate, !text.isEmpty { return text }
-            }
+        func pickText(_ key: (CoordinatorNetConf) -> String?) -> String? {
+            if let text = key(netConf), !text.isEmpty { return text }
+            if let text = key(defaults), !text.isEmpty { return text }
             return nil
         }
 
-        if let prefix = pickText(\.podMACPrefix) { podMACPrefix = try CoordinatorConfig.parseMACPrefix(prefix) }
-        serviceCIDR = try CoordinatorConfig.networks(pickList(\.serviceCIDR), field: "serviceCIDR")
-        overlayPodCIDR = try CoordinatorConfig.networks(pickList(\.overlayPodCIDR), field: "overlayPodCIDR")
-        hijackCIDR = try CoordinatorConfig.networks(pickList(\.hijackCIDR), field: "hijackCIDR")
+        if let prefix = pickText({ $0.podMACPrefix }) { podMACPrefix = try CoordinatorConfig.parseMACPrefix(prefix) }
+        serviceCIDR = try CoordinatorConfig.networks(pickList({ $0.serviceCIDR }), field: "serviceCIDR")
+        overlayPodCIDR = try CoordinatorConfig.networks(pickList({ $0.overlayPodCIDR }), field: "overlayPodCIDR")
+        hijackCIDR = try CoordinatorConfig.networks(pickList({ $0.hijackCIDR }), field: "hijackCIDR")
         var routes: [PolicyRoute] = []
-        for raw in pickList(\.policyRoutes) { routes.append(try PolicyRoute(dst: raw.dst, gw: raw.gw)) }
+        for raw in pickList({ $0.policyRoutes }) { routes.append(try PolicyRoute(dst: raw.dst, gw: raw.gw)) }
         policyRoutes = routes
-        if let rp = pick(\.podRPFilter) {
+        if let rp = pick({ $0.podRPFilter }) {
             guard (-1...2).contains(rp) else { throw .invalidRPFilter(rp) }
             podRPFilter = rp
         }
@@ -69,9 +70,9 @@ public struct CoordinatorConfig: Sendable, Hashable {
             guard mtu >= 68, mtu <= 65535 else { throw .invalidVethMTU(mtu) }
             vethMTU = mtu
         }
-        if let text = pickText(\.mode) { mode = try CoordinatorMode(parsing: text) }
-        if let tune = pick(\.tunePodRoutes) { tunePodRoutes = tune }
-        if let length = pick(\.txQueueLen) {
+        if let text = pickText({ $0.mode }) { mode = try CoordinatorMode(parsing: text) }
+        if let tune = pick({ $0.tunePodRoutes }) { tunePodRoutes = tune }
+        if let length = pick({ $0.txQueueLen }) {
             guard length >= 0 else { throw .invalidTxQueueLength(length) }
             txQueueLen = length
         }
@@ -79,11 +80,11 @@ public struct CoordinatorConfig: Sendable, Hashable {
             guard table > 0, table <= Int(UInt32.max), !(253...255).contains(table) else { throw .invalidHostRuleTable(table) }
             hostRuleTable = RouteTable(rawValue: UInt32(table))
         }
-        if let text = pickText(\.vethLinkAddress) {
+        if let text = pickText({ $0.vethLinkAddress }) {
             guard let address = IPv4Address(text.trimmingSpaces) else { throw .invalidVethLinkAddress(text) }
             vethLinkAddress = address
         }
-        if let first = pickText(\.podDefaultCniNic) {
+        if let first = pickText({ $0.podDefaultCniNic }) {
             guard CoordinatorConfig.isValidInterfaceName(first) else { throw .invalidInterfaceName(field: "podDefaultCniNic", value: first) }
             podDefaultCniNic = first
         }

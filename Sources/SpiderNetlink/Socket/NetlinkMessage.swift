@@ -11,7 +11,7 @@ struct NetlinkMessage: Sendable {
 
     /// The attributes that follow a fixed header of `headerSize` bytes.
     func attributes(after headerSize: Int) -> NetlinkAttributes {
-        NetlinkAttributes(bytes: payload.count > headerSize ? Array(payload[align4(headerSize)...]) : [])
+        NetlinkAttributes(bytes: payload, from: min(align4(headerSize), payload.count))
     }
 }
 
@@ -27,23 +27,33 @@ extension ArraySlice where Element == UInt8 {
     func i32(_ offset: Int) -> Int32 { Int32(bitPattern: u32(offset)) }
 }
 
-/// A list of `rtattr`s, parsed into (type, value) pairs.
+/// A list of `rtattr`s, indexed by type: where each value lies in the message's bytes (no copy
+/// until a value is asked for; a link dump carries dozens of attributes per link and we read a
+/// few).
 struct NetlinkAttributes: Sendable {
-    var entries: [(type: UInt16, value: [UInt8])] = []
+    /// The bytes the attributes lie in.
+    let bytes: [UInt8]
+    /// Each attribute's type and where its value lies in ``bytes``.
+    var entries: [(type: UInt16, range: Range<Int>)] = []
 
-    init(bytes: [UInt8]) {
-        var offset = 0
+    /// The attributes of `bytes` from `start` on.
+    init(bytes: [UInt8], from start: Int = 0) {
+        self.bytes = bytes
+        var offset = start
         while offset + 4 <= bytes.count {
-            let slice = bytes[offset...]
-            let length = Int(slice.u16(0))
-            let type = slice.u16(2) & 0x3FFF  // strip NLA_F_NESTED / NLA_F_NET_BYTEORDER
+            let length = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8
+            let type = (UInt16(bytes[offset + 2]) | UInt16(bytes[offset + 3]) << 8) & 0x3FFF  // strip NLA_F_NESTED / NLA_F_NET_BYTEORDER
             guard length >= 4, offset + length <= bytes.count else { break }
-            entries.append((type, Array(bytes[(offset + 4)..<(offset + length)])))
+            entries.append((type, (offset + 4)..<(offset + length)))
             offset += align4(length)
         }
     }
 
-    func value(_ type: some BinaryInteger) -> [UInt8]? { entries.first { $0.type == UInt16(type) }?.value }
+    func value(_ type: some BinaryInteger) -> [UInt8]? {
+        let wanted = UInt16(type)
+        for entry in entries where entry.type == wanted { return Array(bytes[entry.range]) }
+        return nil
+    }
 
     // Imported C enums (`rtattr_type_t`, …) arrive as raw-representable structs.
     func value<T: RawRepresentable>(_ type: T) -> [UInt8]? where T.RawValue: BinaryInteger { value(type.rawValue) }
@@ -66,7 +76,7 @@ struct NetlinkAttributes: Sendable {
         return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
     }
 
-    func nested(_ type: some BinaryInteger) -> NetlinkAttributes? { value(type).map(NetlinkAttributes.init(bytes:)) }
+    func nested(_ type: some BinaryInteger) -> NetlinkAttributes? { value(type).map { NetlinkAttributes(bytes: $0) } }
 
     /// An address attribute of `family` (network byte order in the message).
     func address(_ type: some BinaryInteger, family: IPFamilyCode) -> IPAddressValue? {

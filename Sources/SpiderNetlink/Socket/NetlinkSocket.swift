@@ -9,8 +9,9 @@ final class NetlinkSocket {
     private let descriptor: Int32
     private let portID: UInt32
     private var sequence: UInt32
-    /// The receive buffer: 32 KiB holds any one datagram of a route dump.
-    private let bufferSize = 32768
+    /// The receive buffer, allocated once per socket and never zeroed: 32 KiB holds any one
+    /// datagram of a route dump.
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 32768, alignment: 8)
 
     /// How long one receive waits for the kernel's answer, in seconds.
     static let receiveTimeout = 10
@@ -42,7 +43,10 @@ final class NetlinkSocket {
         sequence = UInt32(truncatingIfNeeded: time(nil))
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        close(descriptor)
+        buffer.deallocate()
+    }
 
     /// What one received datagram says about the exchange.
     enum Progress {
@@ -79,16 +83,13 @@ final class NetlinkSocket {
         }
 
         var messages: [NetlinkMessage] = []
-        var buffer = [UInt8](repeating: 0, count: bufferSize)
         while true {
             var sender = sockaddr_nl()
             var senderLength = socklen_t(MemoryLayout<sockaddr_nl>.size)
             // MSG_TRUNC: the datagram's real length, so that a truncated one is an error.
-            let received = buffer.withUnsafeMutableBytes { raw in
-                withUnsafeMutablePointer(to: &sender) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        recvfrom(descriptor, raw.baseAddress, raw.count, Int32(MSG_TRUNC), $0, &senderLength)
-                    }
+            let received = withUnsafeMutablePointer(to: &sender) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    recvfrom(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_TRUNC), $0, &senderLength)
                 }
             }
             guard received >= 0 else {
@@ -98,7 +99,8 @@ final class NetlinkSocket {
             guard received <= buffer.count else { throw .system(operation: "\(operation): receive", errno: ENOSPC) }
             // Only the kernel (port 0) answers; anything else is not for us.
             guard sender.nl_pid == 0 else { continue }
-            if try NetlinkSocket.parse(buffer[0..<received], seq: seq, portID: portID, into: &messages, operation: operation) == .done { break }
+            let datagram = UnsafeRawBufferPointer(rebasing: buffer[0..<received])
+            if try NetlinkSocket.parse(datagram, seq: seq, portID: portID, into: &messages, operation: operation) == .done { break }
         }
         return messages
     }
@@ -107,11 +109,11 @@ final class NetlinkSocket {
     /// out: each `nlmsghdr` checked (length, our sequence number and port), `NLMSG_ERROR`
     /// turned into an error (or, with error 0, the acknowledgement that ends a change),
     /// `NLMSG_DONE` ending a dump.
-    static func parse(_ datagram: ArraySlice<UInt8>, seq: UInt32, portID: UInt32, into messages: inout [NetlinkMessage],
+    static func parse(_ datagram: UnsafeRawBufferPointer, seq: UInt32, portID: UInt32, into messages: inout [NetlinkMessage],
                       operation: String) throws(NetlinkError) -> Progress {
         var offset = datagram.startIndex
-        func u32(_ at: Int) -> UInt32 { datagram[at..<(at + 4)].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) } }
-        func u16(_ at: Int) -> UInt16 { datagram[at..<(at + 2)].withUnsafeBytes { $0.loadUnaligned(as: UInt16.self) } }
+        func u32(_ at: Int) -> UInt32 { datagram.loadUnaligned(fromByteOffset: at, as: UInt32.self) }
+        func u16(_ at: Int) -> UInt16 { datagram.loadUnaligned(fromByteOffset: at, as: UInt16.self) }
         while datagram.endIndex - offset >= NetlinkRequest.headerLength {
             let length = Int(u32(offset))
             guard length >= NetlinkRequest.headerLength, length <= datagram.endIndex - offset else { break }
@@ -126,7 +128,7 @@ final class NetlinkSocket {
             case NLMSG_ERROR:
                 // struct nlmsgerr: int error, then the request's header.
                 guard payload.count >= 4 + NetlinkRequest.headerLength else { throw .kernel(operation: operation, errno: EBADMSG) }
-                let code = Int32(bitPattern: u32(payload.startIndex))
+                let code = Int32(bitPattern: u32(offset + NetlinkRequest.headerLength))
                 if code == 0 { return .done }
                 throw .kernel(operation: operation, errno: code < 0 ? -code : code)
             case NLMSG_NOOP, NLMSG_OVERRUN: break
