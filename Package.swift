@@ -38,7 +38,7 @@ let package = Package(
         // The ledger in a local directory (files and locks through Glibc, no Foundation).
         .target(name: "SpiderEmbeddedLedger", dependencies: ["SpiderCore"]),
         // The golden/scenario harness: tests, `spiderctl plan`, the fuzzer, the benchmarks.
-        .target(name: "SpiderScenario", dependencies: ["SpiderCore"]),
+        .target(name: "SpiderScenario", dependencies: ["SpiderCore", "SpiderCNI"]),
         // The kernel's netlink headers and prefixed C functions for the macros Swift cannot
         // import; nothing else.
         .target(name: "CNetlinkShim"),
@@ -102,11 +102,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SpiderCoreTests",
-            dependencies: ["SpiderCore", "SpiderYAML", "SpiderEmbeddedLedger", "SpiderScenario", "SpiderFuzzTargets"]
+            dependencies: ["SpiderCore", "SpiderYAML", "SpiderEmbeddedLedger", "SpiderScenario", "SpiderCNI", "SpiderFuzzTargets"]
         ),
         .testTarget(
             name: "SpiderNetlinkTests",
-            dependencies: ["SpiderNetlink", "SpiderScenario", "SpiderYAML"]
+            dependencies: ["SpiderNetlink", "SpiderScenario", "SpiderYAML", "SpiderCNI"]
         ),
         .testTarget(
             name: "SpiderCNITests",
@@ -120,7 +120,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SpiderEtcdTests",
-            dependencies: ["SpiderEtcd", "SpiderYAML", "EtcdTestSupport"]
+            dependencies: ["SpiderEtcd", "SpiderYAML", "SpiderCNI", "EtcdTestSupport"]
         ),
         .testTarget(
             name: "spiderctlTests",

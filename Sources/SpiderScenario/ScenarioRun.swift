@@ -1,3 +1,4 @@
+import SpiderCNI
 import SpiderCore
 
 /// A scenario played through the planner and the simulator, with what differs from its
@@ -19,7 +20,7 @@ public struct ScenarioRun: Sendable {
 
         public var description: String {
             switch self {
-            case .refused(let error): "refused (code \(error.code)): \(error)"
+            case .refused(let error): "refused (code \(CNIError.code(for: error))): \(error)"
             case .simulation(let error): "the plan fails in the simulator: \(error)"
             }
         }
@@ -47,7 +48,7 @@ public struct ScenarioRun: Sendable {
                 return ["expected an error with code \(code) containing \"\(contains)\", but the call " + (failure.map { "\($0)" } ?? "succeeded")]
             }
             var problems: [String] = []
-            if error.code != code { problems.append("expected error code \(code), got \(error.code): \(error)") }
+            if CNIError.code(for: error) != code { problems.append("expected error code \(code), got \(CNIError.code(for: error)): \(error)") }
             if !error.description.contains(contains) { problems.append("expected the error to contain \"\(contains)\", got \"\(error)\"") }
             return problems
         case .state(let pod, let node, _):

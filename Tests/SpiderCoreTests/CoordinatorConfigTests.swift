@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SpiderCore
+import SpiderCNI
 
 // MARK: - Helpers
 
@@ -423,7 +424,7 @@ struct CoordinatorConfigRefusalTests {
     func refused(_ c: Bad) throws {
         let error = try #require(refusal(c.conf, defaults: c.defaults, annotation: c.annotation), "\(c.name) must be refused")
         #expect(error == c.error)
-        #expect(error.code == 7)
+        #expect(CNIError.code(for: error) == 7)
         #expect(error.description.contains(c.message), "\(error.description)")
     }
 
@@ -431,7 +432,7 @@ struct CoordinatorConfigRefusalTests {
     func rpFilterRange(_ value: Int) throws {
         let error = try #require(refusal(netConf { $0.podRPFilter = value }))
         #expect(error == .invalidRPFilter(value))
-        #expect(error.code == 7)
+        #expect(CNIError.code(for: error) == 7)
         #expect(error.description == "invalid rp_filter value \(value), available options: [-1,0,1,2]")
     }
 
@@ -594,7 +595,7 @@ struct CoordinatorNetConfJSONTests {
             _ = try CoordinatorNetConf(json: Array(c.json.utf8))
             Issue.record("\(c.json) must not decode")
         } catch {
-            #expect(error.code == 6)
+            #expect(CNIError.code(for: error) == 6)
             guard case .undecodableConfig = error else {
                 Issue.record("expected undecodableConfig, got \(error)")
                 return
@@ -611,7 +612,7 @@ struct CoordinatorNetConfJSONTests {
             _ = try CoordinatorNetConf(json: Array(text.utf8))
             Issue.record("\(text) must not decode")
         } catch {
-            #expect(error.code == 6)
+            #expect(CNIError.code(for: error) == 6)
             #expect(error.description.hasPrefix("failed to parse config: "))
         }
     }

@@ -1,5 +1,6 @@
 import Testing
 @testable import SpiderCore
+import SpiderCNI
 
 /// The planner refuses what would capture the node's traffic (issue 14, items 7 and 8): a
 /// `hostRuleTable` the node uses for its own routes, a Pod address the node uses itself; and it
@@ -16,7 +17,7 @@ struct CoordinatorRefusalTests {
         var state = scenario.before
         state.node.routes.append(try Route(parsing: "default via 172.100.0.1 dev ens192 table 100"))
         let error = try #require(try Base.refusal(scenario, state, hostRuleTable: 100))
-        #expect(error.code == 7)
+        #expect(CNIError.code(for: error) == 7)
         #expect(error.description.contains("hostRuleTable 100") && error.description.contains("default via 172.100.0.1"), "\(error)")
         // A table holding only the coordinator's host routes through veths is fine.
         #expect(try Base.refusal(scenario, scenario.before, hostRuleTable: 100) == nil)
@@ -32,7 +33,7 @@ struct CoordinatorRefusalTests {
             state.pod.addresses = [try InterfaceAddress(parsing: "\(pod)/16 dev eth0")]
             state.node.routeGet = [try #require(IPAddress(pod)): try #require(IPAddress("172.100.0.2"))]
             let error = try #require(try Base.refusal(scenario, state), "\(pod)")
-            #expect(error.code == 7)
+            #expect(CNIError.code(for: error) == 7)
             #expect(error.description.contains(expected), "\(error)")
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SpiderCore
+import SpiderCNI
 import SpiderEmbeddedLedger
 
 /// The embedded ledger never touches a file that is not its own, never creates a store by
@@ -41,7 +42,7 @@ struct EmbeddedLedgerSafetyTests {
         try FileManager.default.createSymbolicLink(atPath: store.root + "/records/p1", withDestinationPath: victim)
 
         let error = Self.ipamError { try store.ledger.deletePool(named: "p1") }
-        #expect(error?.code == 104, "\(String(describing: error))")
+        #expect(error.map { CNIError.code(for: $0) } == 104, "\(String(describing: error))")
         #expect(error?.description.contains("symbolic link") == true, "\(String(describing: error))")
         #expect(FileManager.default.fileExists(atPath: victim + "/important"))
     }
@@ -179,7 +180,7 @@ struct EmbeddedLedgerSafetyTests {
         let path = store.root + "/records/p1/\(record.address)"
         unlink(path)
         mkdir(path, 0o700)  // stands in for a file whose read fails (EIO, EISDIR)
-        #expect(Self.ipamError { _ = try store.ledger.release(record) }?.code == 104)
+        #expect(Self.ipamError { _ = try store.ledger.release(record) }.map { CNIError.code(for: $0) } == 104)
         #expect(FileManager.default.fileExists(atPath: store.root + "/owners/c1/eth0/p1@\(record.address)"))
     }
 

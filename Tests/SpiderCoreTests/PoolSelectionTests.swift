@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SpiderCore
+import SpiderCNI
 import SpiderYAML
 import SpiderEmbeddedLedger
 
@@ -95,7 +96,7 @@ struct PoolSelectionTests {
         try store.apply(off, Self.v4("def-v4", ["10.6.1.1-10.6.1.9"], default: true))
         var add = try S.request("c1", pod: "default/web", uid: "u1")
         add.namespaceDefaults = PoolChoice(ipv4: ["ns-off"])
-        #expect(S.ipamError { _ = try store.service.allocate(add) }?.code == 100)
+        #expect(S.ipamError { _ = try store.service.allocate(add) }.map { CNIError.code(for: $0) } == 100)
         #expect(try store.ledger.allRecords().isEmpty)
     }
 
@@ -144,7 +145,7 @@ struct PoolSelectionTests {
         request.podPools = PoolChoice(ipv4: ["green-*"])
         // Spiderpool: "no IPPool available, all IPv4 IPPools [] of eth0 filtered out".
         let error = S.ipamError { _ = try selector.candidates(for: request) }
-        #expect(error?.code == 100, "expected ErrNoAvailablePool, got \(String(describing: error))")
+        #expect(error.map { CNIError.code(for: $0) } == 100, "expected ErrNoAvailablePool, got \(String(describing: error))")
 
         let store = try PoolScratchStore()
         defer { store.remove() }
@@ -409,7 +410,7 @@ struct PoolSelectionTests {
         for (ip, expected) in cases {
             let error = S.ipamError { _ = try store.service.allocate(try request("second", ip)) }
             #expect(error == expected, "\(ip): \(String(describing: error))")
-            #expect(error?.code == 102)
+            #expect(error.map { CNIError.code(for: $0) } == 102)
         }
         let excluded = S.ipamError { _ = try store.service.allocate(try request("second", "10.4.0.5")) }
         if case .fixedAddressUnavailable(let address, "fix", let reason)? = excluded {

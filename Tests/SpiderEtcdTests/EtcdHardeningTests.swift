@@ -1,6 +1,7 @@
 import EtcdTestSupport
 import Foundation
 import SpiderCore
+import SpiderCNI
 import SpiderYAML
 @testable import SpiderEtcd
 import Synchronization
@@ -78,7 +79,7 @@ struct EtcdHardeningTests {
                 let outcome = try IPAMService(ledger: waiterLedger).apply(late)
                 return (clock.now - start, outcome.joined(separator: ","))
             } catch {
-                return (clock.now - start, "\(error.code): \(error)")
+                return (clock.now - start, "\(CNIError.code(for: error)): \(error)")
             }
         }
         let holderLeft = try await holding.value
@@ -107,7 +108,7 @@ struct EtcdHardeningTests {
                 try holder.putPool(stale)
                 Issue.record("a holder without the lock wrote its pool")
             } catch {
-                #expect(error.code == 11 && error.description.contains("lock"), "\(error)")
+                #expect(CNIError.code(for: error) == 11 && error.description.contains("lock"), "\(error)")
             }
         }
         #expect(try other.pools().map(\.name) == ["winner"])
@@ -123,7 +124,7 @@ struct EtcdHardeningTests {
             do throws(IPAMError) {
                 try waiter.withStoreLock { () throws(IPAMError) in _ = Issue.record("two holders at once") }
             } catch {
-                #expect(error.code == 11 && error.description.contains("pid"), "\(error)")
+                #expect(CNIError.code(for: error) == 11 && error.description.contains("pid"), "\(error)")
             }
         }
         #expect(try holder.client.get(holder.storeLockKey) == nil)
@@ -143,7 +144,7 @@ struct EtcdHardeningTests {
             _ = try ledger.pools()
             Issue.record("a web server's answer was taken for etcd's")
         } catch {
-            #expect(error.code == 104, "\(error)")
+            #expect(CNIError.code(for: error) == 104, "\(error)")
             #expect(error.description.contains(server.endpoint) && error.description.contains("not an etcd gateway"), "\(error)")
             #expect(!error.description.contains("<") && !error.description.contains("Unsupported"), "the page is copied: \(error)")
         }
@@ -204,7 +205,7 @@ struct EtcdHardeningTests {
             _ = try EtcdLedger(client: client).pools()
             Issue.record("no client certificate, yet an answer")
         } catch {
-            #expect(error.code == 104 && error.description.contains("TLS handshake failed"), "\(error)")
+            #expect(CNIError.code(for: error) == 104 && error.description.contains("TLS handshake failed"), "\(error)")
         }
     }
 }

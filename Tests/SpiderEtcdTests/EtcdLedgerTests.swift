@@ -1,6 +1,7 @@
 import EtcdTestSupport
 import Foundation
 import SpiderCore
+import SpiderCNI
 import SpiderYAML
 import SpiderEtcd
 import Synchronization
@@ -117,7 +118,7 @@ struct EtcdLedgerTests {
             _ = try IPAMService(ledger: dead).allocate(request)
             Issue.record("allocation against a closed port succeeded")
         } catch {
-            #expect(error.code == 11, "\(error)")
+            #expect(CNIError.code(for: error) == 11, "\(error)")
             #expect(error.description.contains("127.0.0.1:1"), "\(error)")
         }
         // A dead first endpoint is skipped.
@@ -215,7 +216,7 @@ struct EtcdLedgerTests {
             _ = try noCertificate.pools()
             Issue.record("etcd accepted a client without a certificate")
         } catch {
-            #expect(error.code == 104 && error.description.contains("TLS handshake failed"), "\(error)")
+            #expect(CNIError.code(for: error) == 104 && error.description.contains("TLS handshake failed"), "\(error)")
         }
         let plain = try EtcdLedger(store: EtcdStore(parsing: server.store(prefix: "/tls")))
         do {

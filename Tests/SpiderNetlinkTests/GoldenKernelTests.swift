@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SpiderCore
+import SpiderCNI
 import SpiderScenario
 @testable import SpiderNetlink
 
@@ -40,7 +41,7 @@ struct GoldenKernelTests {
                 Issue.record("\(name): refused: \(error)")
                 return
             }
-            #expect(error.code == code && error.description.contains(contains), "\(name): \(error)")
+            #expect(CNIError.code(for: error) == code && error.description.contains(contains), "\(name): \(error)")
             // A refused call changes nothing.
             #expect(PlanVerifier.differences(expected: before, actual: try lab.observe(firewall: true)).isEmpty)
             return

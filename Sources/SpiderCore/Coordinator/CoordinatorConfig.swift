@@ -35,7 +35,7 @@ public struct CoordinatorConfig: Sendable, Hashable {
     ///   - netConf: the CNI configuration.
     ///   - defaults: what a SpiderCoordinator says, for the keys the CNI configuration leaves out.
     ///   - defaultRouteAnnotation: the Pod's `ipam.spidernet.io/default-route-nic`, if any.
-    /// - Throws: ``CoordinatorError`` (code 7) for the first bad value, in Spiderpool's order:
+    /// - Throws: ``CoordinatorError`` (a configuration error) for the first bad value, in Spiderpool's order:
     ///   MAC prefix, CIDRs, policy routes, rp_filter, veth MTU, then the rest.
     public init(netConf: CoordinatorNetConf, defaults: CoordinatorNetConf = CoordinatorNetConf(),
                 defaultRouteAnnotation: String? = nil) throws(CoordinatorError) {

@@ -47,15 +47,6 @@ public enum CoordinatorError: Error, Sendable, Hashable, CustomStringConvertible
     /// A Pod address is one the node uses itself (its own address, or a gateway of its routes).
     case podAddressUsedByNode(address: IPAddress, use: String)
 
-    /// The CNI error code.
-    public var code: Int {
-        switch self {
-        case .undecodableConfig: 6
-        case .interfaceNotFound, .noUsableAddresses, .noNodeRouteToPod, .hostInterfaceNotFound, .inconsistentPlan, .hostVethNamesTaken: 999
-        default: 7
-        }
-    }
-
     public var description: String {
         switch self {
         case .unknownMode(let mode):

@@ -35,21 +35,6 @@ public enum IPAMError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A manifest was refused.
     case manifest(ManifestError)
 
-    /// The CNI error code: 4 for bad CNI variables, 7 for configuration the user must change,
-    /// 11 to try again later, and our own codes from 100 up (see `Docs/`).
-    public var code: Int {
-        switch self {
-        case .invalidContainerID, .invalidInterfaceName, .invalidPodIdentity: 4
-        case .invalidPoolName, .invalidPoolChoice, .manifest, .duplicatePool, .invalidStore: 7
-        case .storeUnavailable: 11
-        case .noPoolSelected, .poolNotFound, .allPoolsFilteredOut: 100
-        case .poolsExhausted: 101
-        case .fixedAddressOutsidePools, .fixedAddressTaken, .fixedAddressUnavailable: 102
-        case .poolInUse: 103
-        case .store: 104
-        }
-    }
-
     public var description: String {
         switch self {
         case .invalidContainerID(let id):
