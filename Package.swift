@@ -92,7 +92,7 @@ let package = Package(
         // the kept regression inputs), and the libFuzzer binary (scripts/fuzz.sh).
         .target(
             name: "SpiderFuzzTargets",
-            dependencies: ["SpiderCore", "SpiderYAML", "SpiderScenario"],
+            dependencies: ["SpiderCore", "SpiderYAML", "SpiderScenario", "SpiderCNI"],
             path: "Fuzz/SpiderFuzzTargets"
         ),
         .executableTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import SpiderCNI
 import SpiderCore
 import SpiderYAML
 import SpiderScenario
@@ -7,7 +8,8 @@ import SpiderScenario
 /// no crash. Errors are the expected outcome for most inputs; a parsed value is also pushed
 /// through what consumes it next (printing, validation, planning), where a crash would hide.
 public enum FuzzTarget: String, CaseIterable, Sendable {
-    /// The coordinator's CNI configuration, its settings, and the IPAM pool annotations.
+    /// A CNI configuration as the plugins read it: the coordinator's settings, the IPAM store
+    /// setting and pool annotations, a `prevResult`.
     case cniConfig = "cni-config"
     /// SpiderIPPool / SpiderReservedIP / SpiderCoordinator / SpiderMultusConfig manifests.
     case manifest
@@ -37,6 +39,13 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         }
         _ = try? PoolChoice.parseSingle(text)
         _ = try? PoolChoice.parseMultiple(text, interface: "net1")
+        if let value = ManifestValue.parse(json: Array(data)) {
+            _ = try? SpiderpoolIPAMPlugin.storeSetting(value)
+            _ = try? PoolChoice.parseMultiple(value, interface: "eth0")
+            if let result = try? CNIResult(value: value["prevResult"] ?? value) {
+                for version in CNIVersion.supported { _ = result.json(version: version) }
+            }
+        }
     }
 
     static func manifest(_ text: String) {
