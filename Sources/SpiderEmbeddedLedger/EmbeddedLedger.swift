@@ -54,6 +54,8 @@ public struct EmbeddedLedger: Ledger {
     ///   trust (a symbolic link, another user's, writable by others, or a directory of other files).
     public init(root: String = EmbeddedLedger.defaultRoot) throws(IPAMError) {
         guard !root.isEmpty else { throw .invalidStore("the store directory is empty") }
+        // The C calls would stop at a NUL and use another directory than the one named.
+        guard !root.utf8.contains(0) else { throw .invalidStore("the store directory contains a NUL character") }
         self.root = root
         _ = try store()
     }

@@ -96,3 +96,19 @@ struct CNIRunnerTests {
         do { _ = try SpiderpoolIPAMPlugin.validAttachments(config) } catch { #expect(error.code == code) }
     }
 }
+
+/// Hostile paths in a configuration: a NUL would make the C calls use another file.
+struct CNIHostilePathTests {
+    @Test("a store or SpiderCoordinator path with a NUL is refused with code 7, nothing opened",
+          arguments: [#"{"cniVersion":"1.0.0","name":"n","ipam":{"store":"/tmp/st\u0000ore"}}"#])
+    func nulInStore(config: String) {
+        #expect(CNIRunnerTests.code(CNIRunnerTests.run(config)) == 7)
+    }
+
+    @Test("a SpiderCoordinator path with a NUL is refused with code 7")
+    func nulInManifest() throws {
+        let config = try #require(ManifestValue.parse(json: #"{"cniVersion":"1.0.0","name":"n","spiderCoordinator":"/etc/hostname\u0000x"}"#))
+        #expect(throws: CNIError.self) { try CoordinatorPlugin.config(config) }
+        do { _ = try CoordinatorPlugin.config(config) } catch { #expect(error.code == 7, "\(error)") }
+    }
+}

@@ -71,4 +71,29 @@ struct LeanCNIBinaryTests {
                                         stdin: "{")
         expectCNIError(bad, code: 6, "not JSON")
     }
+
+    @Test("DEL with a YAML SpiderCoordinator and no spiderctl anywhere goes on without the manifest and succeeds")
+    func delWithoutSpiderctl() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lean-del-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let binary = try CLIRunner.binary().deletingLastPathComponent().appendingPathComponent("spider-cni").path
+        try FileManager.default.copyItem(atPath: binary, toPath: root + "/coordinator")
+        let manifest = root + "/spidercoordinator.yaml"
+        try "apiVersion: spiderpool.spidernet.io/v2beta1\nkind: SpiderCoordinator\nmetadata: {name: default}\nspec: {mode: overlay}\n"
+            .write(toFile: manifest, atomically: true, encoding: .utf8)
+        let namespace = "lean-del-\(getpid())"
+        _ = try CNITools.run(["ip", "netns", "add", namespace])
+        defer { _ = try? CNITools.run(["ip", "netns", "delete", namespace]) }
+        let workspace = try CNIWorkspace("lean-del")
+        let config = #"{"cniVersion":"1.0.0","name":"n","type":"coordinator","spiderCoordinator":"\#(manifest)"}"#
+        let outcome = try workspace.execute(root + "/coordinator", CNIWorkspace.environment("DEL", containerID: "c1", ifname: "net1",
+                                                                                              netns: "/var/run/netns/\(namespace)", path: root),
+                                            stdin: config)
+        for place in ["/usr/local/bin/spiderctl", "/usr/bin/spiderctl"] where FileManager.default.isExecutableFile(atPath: place) {
+            Issue.record("\(place) exists on this machine: the test cannot show a missing spiderctl")
+            return
+        }
+        expectQuietSuccess(outcome, "DEL without spiderctl")
+    }
 }

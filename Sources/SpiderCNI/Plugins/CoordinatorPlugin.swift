@@ -65,7 +65,9 @@ public struct CoordinatorPlugin: CNIPlugin {
                 defaults = manifest.settings
             }
         } catch {
-            if !cleanup || error.handOffReason != nil { throw error }
+            // DEL goes on without the manifest, unless it is YAML and spiderctl can read it:
+            // then the call is handed off, so that DEL undoes what ADD did with those settings.
+            if !cleanup || (error.handOffReason != nil && CNIHandOff.program != nil) { throw error }
             defaults = CoordinatorNetConf()
         }
         let annotation = config["args"]?["ipam.spidernet.io/default-route-nic"]?.stringValue
@@ -80,6 +82,9 @@ public struct CoordinatorPlugin: CNIPlugin {
     /// never a line of it.
     static func manifest(named: String?, yamlReader: YAMLReader?) throws(CNIError) -> SpiderCoordinator? {
         let path = named ?? CoordinatorPlugin.defaultManifestPath
+        guard !path.utf8.contains(0) else {
+            throw CNIError(code: CNIError.invalidConfig, "spiderCoordinator must be a file path without NUL characters")
+        }
         let data: [UInt8]
         switch readManifestFile(path) {
         case .success(let bytes): data = bytes

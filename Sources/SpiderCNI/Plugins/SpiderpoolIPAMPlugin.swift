@@ -52,6 +52,9 @@ public struct SpiderpoolIPAMPlugin: CNIPlugin {
         guard !store.isEmpty else {
             throw CNIError(code: CNIError.invalidConfig, "store is empty", details: "leave it out for \(StoreSetting().store), or name a directory or etcd://HOST:PORT/PREFIX")
         }
+        guard !store.utf8.contains(0) else {
+            throw CNIError(code: CNIError.invalidConfig, "store must not contain NUL characters", details: "a path or etcd://HOST:PORT/PREFIX")
+        }
         if store.contains("://") && !store.hasPrefix(StoreSetting.etcdScheme) {
             throw CNIError(code: CNIError.invalidConfig, "unsupported store", details: "'\(store)': a directory path or etcd://HOST:PORT[,HOST:PORT][/PREFIX]")
         }

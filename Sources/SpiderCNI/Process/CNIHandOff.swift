@@ -19,7 +19,8 @@ public enum CNIHandOff {
     public static func candidates(environment: (String) -> String?) -> [String] {
         var list: [String] = []
         if let path = environment("SPIDERPOOL_SPIDERCTL"), path.hasPrefix("/") { list.append(path) }
-        if let invoked = CommandLine.arguments.first, let slash = invoked.lastIndex(of: "/") {
+        // Only absolute directories: a relative one would depend on the runtime's working directory.
+        if let invoked = CommandLine.arguments.first, invoked.hasPrefix("/"), let slash = invoked.lastIndex(of: "/") {
             list.append(String(invoked[..<slash]) + "/spiderctl")
         }
         if let own = resolvedPath("/proc/self/exe"), let slash = own.lastIndex(of: "/") {
@@ -33,6 +34,13 @@ public enum CNIHandOff {
         return list.filter { seen.insert($0).inserted }
     }
 
+    /// The `spiderctl` a hand-off would run, or `nil` when there is none.
+    public static var program: String? {
+        let own = resolvedPath("/proc/self/exe")
+        // Never ourselves: a `spiderctl` that is this binary under another name would loop.
+        return candidates(environment: CNIProcess.variable).first { access($0, X_OK) == 0 && resolvedPath($0) != own }
+    }
+
     /// Replaces the process with `spiderctl cni run plugin`, `stdin` as its standard input.
     /// Returns only when that is impossible, with the error to print.
     /// - Parameters:
@@ -40,10 +48,8 @@ public enum CNIHandOff {
     ///   - stdin: the configuration as received.
     ///   - reason: why the call is handed on (named in the error).
     public static func exec(plugin: String, stdin: [UInt8], reason: String) -> CNIError {
-        let own = resolvedPath("/proc/self/exe")
-        let list = candidates(environment: CNIProcess.variable)
-        // Never ourselves: a `spiderctl` that is this binary under another name would loop.
-        guard let program = list.first(where: { access($0, X_OK) == 0 && resolvedPath($0) != own }) else {
+        guard let program else {
+            let list = candidates(environment: CNIProcess.variable)
             return CNIError(code: CNIError.pluginNotAvailable, "this configuration needs spiderctl (\(reason)), and no spiderctl was found",
                             details: "looked at \(list.joined(separator: ", ")); run `spiderctl cni install --dir DIR` or set SPIDERPOOL_SPIDERCTL")
         }
