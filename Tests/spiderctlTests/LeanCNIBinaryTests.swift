@@ -7,6 +7,21 @@ import Testing
 struct LeanCNIBinaryTests {
     static let etcdConfig = #"{"cniVersion":"1.0.0","name":"n","ipam":{"type":"spiderpool","store":"etcd://127.0.0.1:1/x","default_ipv4_ippool":["p"]}}"#
 
+    /// A directory holding only a copy of spider-cni named `plugin` (a copy, so that "beside the
+    /// binary it resolves to" is this directory too), removed by `cleanup`; `nil` when this
+    /// machine has a spiderctl in /usr/local/bin or /usr/bin, where the lean binary would find it.
+    static func alone(_ plugin: String) throws -> (directory: String, cleanup: () -> Void)? {
+        for place in ["/usr/local/bin/spiderctl", "/usr/bin/spiderctl"] where FileManager.default.isExecutableFile(atPath: place) {
+            Issue.record("\(place) exists on this machine: the test cannot show a missing spiderctl")
+            return nil
+        }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lean-alone-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let binary = try CLIRunner.binary().deletingLastPathComponent().appendingPathComponent("spider-cni").path
+        try FileManager.default.copyItem(atPath: binary, toPath: root + "/" + plugin)
+        return (root, { try? FileManager.default.removeItem(atPath: root) })
+    }
+
     @Test("cni install links both plugin names to spider-cni and puts spiderctl beside them")
     func installed() throws {
         let workspace = try CNIWorkspace("lean-install")
@@ -44,20 +59,12 @@ struct LeanCNIBinaryTests {
 
     @Test("without spiderctl anywhere, a call that needs it fails with code 50 naming where it looked")
     func handOffWithoutSpiderctl() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lean-alone-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        // A copy, so that "beside the binary it resolves to" is this directory too.
-        let binary = try CLIRunner.binary().deletingLastPathComponent().appendingPathComponent("spider-cni").path
-        try FileManager.default.copyItem(atPath: binary, toPath: root + "/spiderpool")
+        guard let (root, cleanup) = try Self.alone("spiderpool") else { return }
+        defer { cleanup() }
         let workspace = try CNIWorkspace("lean-alone")
         let outcome = try workspace.execute(root + "/spiderpool", CNIWorkspace.environment("ADD", containerID: "c1", ifname: "eth0",
                                                                                              netns: "/proc/self/ns/net", path: root),
                                             stdin: Self.etcdConfig)
-        for place in ["/usr/local/bin/spiderctl", "/usr/bin/spiderctl"] where FileManager.default.isExecutableFile(atPath: place) {
-            Issue.record("\(place) exists on this machine: the test cannot show a missing spiderctl")
-            return
-        }
         expectCNIError(outcome, code: 50, "no spiderctl")
         #expect(outcome.stdout.contains(root + "/spiderctl") && outcome.stdout.contains("SPIDERPOOL_SPIDERCTL"), "\(outcome)")
     }
@@ -74,11 +81,8 @@ struct LeanCNIBinaryTests {
 
     @Test("DEL with a YAML SpiderCoordinator and no spiderctl anywhere goes on without the manifest and succeeds")
     func delWithoutSpiderctl() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lean-del-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let binary = try CLIRunner.binary().deletingLastPathComponent().appendingPathComponent("spider-cni").path
-        try FileManager.default.copyItem(atPath: binary, toPath: root + "/coordinator")
+        guard let (root, cleanup) = try Self.alone("coordinator") else { return }
+        defer { cleanup() }
         let manifest = root + "/spidercoordinator.yaml"
         try "apiVersion: spiderpool.spidernet.io/v2beta1\nkind: SpiderCoordinator\nmetadata: {name: default}\nspec: {mode: overlay}\n"
             .write(toFile: manifest, atomically: true, encoding: .utf8)
@@ -90,10 +94,6 @@ struct LeanCNIBinaryTests {
         let outcome = try workspace.execute(root + "/coordinator", CNIWorkspace.environment("DEL", containerID: "c1", ifname: "net1",
                                                                                               netns: "/var/run/netns/\(namespace)", path: root),
                                             stdin: config)
-        for place in ["/usr/local/bin/spiderctl", "/usr/bin/spiderctl"] where FileManager.default.isExecutableFile(atPath: place) {
-            Issue.record("\(place) exists on this machine: the test cannot show a missing spiderctl")
-            return
-        }
         expectQuietSuccess(outcome, "DEL without spiderctl")
     }
 }

@@ -72,9 +72,10 @@ public enum CNIHandOff {
     static func configurationFile(_ bytes: [UInt8]) -> Int32? {
         for directory in ["/run", "/tmp"] {
             var template = Array((directory + "/spiderpool-cni-XXXXXX").utf8CString)
-            let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            let descriptor = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
             guard descriptor >= 0 else { continue }
-            template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+            // Unlinked at once: only this process (and the program it becomes) can reach it.
+            template.withUnsafeBufferPointer { buffer in _ = buffer.baseAddress.map { unlink($0) } }
             var offset = 0
             while offset < bytes.count {
                 let count = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
