@@ -24,6 +24,51 @@ public enum NetworkObserver {
         return state
     }
 
+    /// Observes the Pod's and the node's namespaces at the same time, each on its own worker;
+    /// then asks the node for its `route get` answer to each of the Pod's addresses.
+    /// - Parameters:
+    ///   - pod: the Pod's namespace.
+    ///   - node: the node's namespace.
+    ///   - podFirewall: also read the Pod's mangle rules.
+    ///   - routeGet: ask the node for its route to each of the Pod's addresses (not `lo`'s).
+    ///   - session: the workers to use; `nil` starts two for this call and stops them after.
+    public static func observe(pod: NetworkNamespace, node: NetworkNamespace, podFirewall: Bool = false, routeGet: Bool = true,
+                               session: NamespaceSession? = nil) throws(NetlinkError) -> NamespacePair {
+        let owned = session == nil ? NamespaceSession() : nil
+        defer { owned?.close() }
+        guard let workers = session ?? owned else { throw .malformed("no namespace session") }
+        let podWorker = try workers.worker(for: pod)
+        let nodeWorker = try workers.worker(for: node)
+        let podJob = podWorker.submit { (worker) throws(NetlinkError) in try observe(on: worker, routeGet: []) }
+        let nodeJob = nodeWorker.submit { (worker) throws(NetlinkError) in try observe(on: worker, routeGet: []) }
+        // Wait for both before anything can fail, so that no job outlives this call.
+        let podResult = Result { () throws(NetlinkError) in try podWorker.wait(podJob) }
+        let nodeResult = Result { () throws(NetlinkError) in try nodeWorker.wait(nodeJob) }
+        var podState = try podResult.get()
+        var nodeState = try nodeResult.get()
+        if podFirewall { podState.firewallRules = try Firewall.list(in: pod) }
+        if routeGet {
+            let addresses = podState.addresses.filter { $0.device != "lo" }.map(\.address.address)
+            let answers = try nodeWorker.perform { (worker) throws(NetlinkError) in try routes(to: addresses, on: worker) }
+            nodeState.routeGet.merge(answers) { _, new in new }
+        }
+        return NamespacePair(pod: podState, node: nodeState)
+    }
+
+    /// The kernel's preferred source for each address (`ip route get`).
+    static func routes(to addresses: [IPAddress], on worker: NamespaceWorker) throws(NetlinkError) -> [IPAddress: IPAddress] {
+        let socket = try worker.netlink
+        var result: [IPAddress: IPAddress] = [:]
+        for address in addresses {
+            let answer = try socket.exchange(RequestEncoder.routeGet(address), operation: "route get \(address)")
+            if let reply = answer.first(where: { $0.type == UInt16(RTM_NEWROUTE) }),
+               let source = reply.attributes(after: 12).address(RTA_PREFSRC, family: address.family == .v4 ? .inet : .inet6) {
+                result[address] = StateDecoder.ipAddress(source)
+            }
+        }
+        return result
+    }
+
     static func observe(on worker: NamespaceWorker, routeGet: [IPAddress]) throws(NetlinkError) -> NetworkState {
         let socket = try worker.netlink
         var state = NetworkState()
@@ -74,13 +119,7 @@ public enum NetworkObserver {
         var keys = ["net.ipv4.conf.all.rp_filter", "net.ipv6.conf.all.disable_ipv6"]
         keys += state.links.map { "net.ipv6.conf.\($0.name).accept_ra" }
         for key in keys { if let value = Sysctl.read(key) { state.sysctls[key] = value } }
-        for address in routeGet {
-            let answer = try socket.exchange(RequestEncoder.routeGet(address), operation: "route get \(address)")
-            if let reply = answer.first(where: { $0.type == UInt16(RTM_NEWROUTE) }),
-               let source = reply.attributes(after: 12).address(RTA_PREFSRC, family: address.family == .v4 ? .inet : .inet6) {
-                state.routeGet[address] = StateDecoder.ipAddress(source)
-            }
-        }
+        if !routeGet.isEmpty { state.routeGet = try routes(to: routeGet, on: worker) }
         return state
     }
 }

@@ -126,6 +126,16 @@ enum CoordinatorHardening {
 
     /// Defunct helper processes (iptables, ip6tables, nsenter) anywhere on the machine, by PID
     /// (compare a set taken before with one taken after: an init that does not reap keeps old ones).
+    /// Defunct helpers that stay defunct: listed twice, a second apart. A helper that another
+    /// test's plugin is about to reap is defunct for a moment only; one whose parent never reaps
+    /// it (the hang this guards against) is in both listings.
+    static func lastingDefunctHelpers() throws -> Set<String> {
+        let first = try defunctHelpers()
+        guard !first.isEmpty else { return first }
+        usleep(1_000_000)
+        return first.intersection(try defunctHelpers())
+    }
+
     static func defunctHelpers() throws -> Set<String> {
         let listing = try CNITools.run(["ps", "-eo", "pid=,ppid=,stat=,comm="])
         return Set(listing.split(separator: "\n").map(String.init).filter { line in

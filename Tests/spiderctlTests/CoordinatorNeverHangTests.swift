@@ -24,7 +24,7 @@ struct CoordinatorNeverHangTests {
         #expect(added.outcome.status == 0, "coordinator ADD: \(added)")
         #expect(added.seconds < 60, "\(added)")
         #expect(!added.outcome.stderr.contains("CFSocket"), "\(added)")
-        let defunct = try CoordinatorHardening.defunctHelpers().subtracting(defunctBefore)
+        let defunct = try CoordinatorHardening.lastingDefunctHelpers().subtracting(defunctBefore)
         #expect(defunct.isEmpty, "defunct helpers: \(defunct)")
         let mangle = try CNITools.run(["ip", "netns", "exec", pod.name, "iptables", "-w", "5", "-t", "mangle", "-S"])
         #expect(mangle.contains("-i veth0"), "the mark rules are in place:\n\(mangle)")

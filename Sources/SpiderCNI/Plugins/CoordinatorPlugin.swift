@@ -161,9 +161,7 @@ public struct CoordinatorPlugin: CNIPlugin {
     ///   - session: namespace workers to reuse for the rest of the call; `nil` starts its own.
     public static func observe(pod: NetworkNamespace, node: NetworkNamespace, firewall: Bool,
                                session: NamespaceSession? = nil) throws(NetlinkError) -> NamespacePair {
-        let podState = try NetworkObserver.observe(pod, firewall: firewall, session: session)
-        let addresses = podState.addresses.filter { $0.device != "lo" }.map(\.address.address)
-        return NamespacePair(pod: podState, node: try NetworkObserver.observe(node, routeGet: addresses, session: session))
+        try NetworkObserver.observe(pod: pod, node: node, podFirewall: firewall, session: session)
     }
 
     /// The refusal for a `CNI_NETNS` that names the node's own namespace (this process's):

@@ -14,8 +14,7 @@ public enum PlanVerifier {
     ///   - session: workers to reuse (the executor's, say); `nil` starts its own.
     public static func verify(expected: NamespacePair, pod: NetworkNamespace, node: NetworkNamespace = .current,
                               session: NamespaceSession? = nil) throws(NetlinkError) -> [String] {
-        let actual = NamespacePair(pod: try NetworkObserver.observe(pod, session: session),
-                                   node: try NetworkObserver.observe(node, session: session))
+        let actual = try NetworkObserver.observe(pod: pod, node: node, routeGet: false, session: session)
         return differences(expected: expected, actual: actual)
     }
 

@@ -151,28 +151,46 @@ final class NamespaceWorker: @unchecked Sendable {
         socket = nil
     }
 
-    /// Runs `body` on the worker thread (inside the namespace) and waits for it.
-    func perform<T>(_ body: @escaping (NamespaceWorker) throws(NetlinkError) -> T) throws(NetlinkError) -> T {
-        nonisolated(unsafe) var outcome: Result<T, NetlinkError>?
-        nonisolated(unsafe) var finished = false
+    /// A job handed to the worker, and what it came to once it has run.
+    final class Pending<T>: @unchecked Sendable {
+        fileprivate var outcome: Result<T, NetlinkError>?
+        fileprivate var finished = false
+    }
+
+    /// Hands `body` to the worker thread (inside the namespace) without waiting: ``wait(_:)``
+    /// for its result. Two workers' jobs run at the same time.
+    func submit<T>(_ body: @escaping (NamespaceWorker) throws(NetlinkError) -> T) -> Pending<T> {
+        let pending = Pending<T>()
         pthread_mutex_lock(mutex)
         jobs.append { [unowned self] in
             let result: Result<T, NetlinkError>
             do throws(NetlinkError) { result = .success(try body(self)) } catch { result = .failure(error) }
             pthread_mutex_lock(mutex)
-            outcome = result
-            finished = true
+            pending.outcome = result
+            pending.finished = true
             pthread_cond_broadcast(condition)
             pthread_mutex_unlock(mutex)
         }
         pthread_cond_broadcast(condition)
-        while !finished { pthread_cond_wait(condition, mutex) }
         pthread_mutex_unlock(mutex)
-        switch outcome {
+        return pending
+    }
+
+    /// Waits for a job this worker was handed.
+    func wait<T>(_ pending: Pending<T>) throws(NetlinkError) -> T {
+        pthread_mutex_lock(mutex)
+        while !pending.finished { pthread_cond_wait(condition, mutex) }
+        pthread_mutex_unlock(mutex)
+        switch pending.outcome {
         case .success(let value): return value
         case .failure(let error): throw error
         case .none: throw .malformed("worker ended without an answer")
         }
+    }
+
+    /// Runs `body` on the worker thread (inside the namespace) and waits for it.
+    func perform<T>(_ body: @escaping (NamespaceWorker) throws(NetlinkError) -> T) throws(NetlinkError) -> T {
+        try wait(submit(body))
     }
 
     func stop() {
