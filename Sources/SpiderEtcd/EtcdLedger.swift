@@ -1,6 +1,12 @@
-import Foundation
 import SpiderCore
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A ledger in etcd v3, shared by every node that names the same store.
 ///
@@ -45,10 +51,11 @@ public struct EtcdLedger: Ledger {
     public var isShared: Bool { true }
     public var hasOptimisticWrites: Bool { true }
 
-    /// Sleeps a random time below 1 ms × 2^attempt, at most 32 ms.
+    /// Sleeps a random time below 1 ms × 2^attempt, at most 32 ms, so that writers racing on
+    /// several nodes fall out of step.
+    /// - Parameter attempt: how many attempts lost before this pause (0 after the first).
     public func pause(afterAttempt attempt: Int) {
-        let ceiling = 0.001 * Double(1 << min(max(attempt, 0), 5))
-        Thread.sleep(forTimeInterval: Double.random(in: 0...ceiling))
+        RetryPause.lostRace.sleep(afterAttempt: attempt)
     }
 
     // MARK: Keys
@@ -414,7 +421,7 @@ public struct EtcdLedger: Ledger {
 
     func acquireStoreLock() throws(IPAMError) -> StoreLockHold {
         let deadline = ContinuousClock.now + storeLockWait
-        let holderName = "\(EtcdLedger.hostName) pid \(ProcessInfo.processInfo.processIdentifier)"
+        let holderName = "\(EtcdLedger.hostName) pid \(getpid())"
         var attempt = 0
         var holder = "?"
         while true {
@@ -448,7 +455,7 @@ public struct EtcdLedger: Ledger {
                 leaseLost = leaseLost || keeper.isLost
                 if !leaseLost {
                     // Jittered, growing pauses: 1 ms at first, at most 250 ms.
-                    Thread.sleep(forTimeInterval: Double.random(in: 0...min(0.001 * Double(1 << min(attempt, 8)), 0.25)))
+                    RetryPause.lockWait.sleep(afterAttempt: attempt)
                     attempt += 1
                 }
             }
