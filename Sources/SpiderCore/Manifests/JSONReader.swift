@@ -109,10 +109,36 @@ struct JSONReader {
     private mutating func number() -> ManifestValue? {
         let start = index
         while index < bytes.count, "+-0123456789.eE".utf8.contains(bytes[index]) { index += 1 }
+        guard JSONReader.isNumber(bytes[start..<index]) else { return nil }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if let int = Int(text) { return .int(int) }
-        if let double = Double(text), !text.isEmpty { return .double(double) }
+        if let double = Double(text) { return .double(double) }
         return nil
+    }
+
+    /// Whether `text` is a number as JSON spells it: `-? (0 | [1-9][0-9]*) (. [0-9]+)?
+    /// ([eE] [+-]? [0-9]+)?` — no `+5`, `05`, `1.` or `.5`, which Swift's number parsers take.
+    static func isNumber(_ text: ArraySlice<UInt8>) -> Bool {
+        var rest = text[...]
+        func digits() -> Int {
+            let count = rest.prefix { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }.count
+            rest = rest.dropFirst(count)
+            return count
+        }
+        if rest.first == UInt8(ascii: "-") { rest = rest.dropFirst() }
+        let leadingZero = rest.first == UInt8(ascii: "0")
+        let whole = digits()
+        guard whole > 0, !(leadingZero && whole > 1) else { return false }
+        if rest.first == UInt8(ascii: ".") {
+            rest = rest.dropFirst()
+            guard digits() > 0 else { return false }
+        }
+        if rest.first == UInt8(ascii: "e") || rest.first == UInt8(ascii: "E") {
+            rest = rest.dropFirst()
+            if rest.first == UInt8(ascii: "+") || rest.first == UInt8(ascii: "-") { rest = rest.dropFirst() }
+            guard digits() > 0 else { return false }
+        }
+        return rest.isEmpty
     }
 
     private mutating func string() -> String? {
