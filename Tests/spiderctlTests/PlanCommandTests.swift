@@ -65,6 +65,20 @@ struct PlanCommandTests {
         #expect(decisions.contains { $0["kind"] == "skipped" }, "\(decisions)")
     }
 
+    @Test("--output ip: a plan with nothing to do says why in its decisions", arguments: [
+        ("golden/coordinator/E03-mode-disabled.json", "# decision: mode: disabled"),
+        ("../Scenarios/coordinator/P12-overlay-idempotent-readd.json", "# decision: in-place: already as wanted, so not planned: 7 routes"),
+    ])
+    func nothingToDo(_ file: String, _ decision: String) throws {
+        let path = Self.goldenDirectory.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(file).path
+        let result = try CLIRunner.run(["plan", "--scenario", path])
+        #expect(result.status == 0, "\(result)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix(decision) }, "\(result)")
+        #expect(lines.last == "# nothing to do (the decisions above say why)", "\(result)")
+        #expect(lines.allSatisfy { $0.hasPrefix("#") }, "\(result)")
+    }
+
     @Test("--output json and tables are JSON")
     func jsonOutputs() throws {
         for format in ["json", "tables"] {

@@ -19,7 +19,7 @@ public struct CoordinatorPlanner: Sendable {
         switch invocation.command {
         case .add: return try planAdd(state, invocation)
         case .del: return planDel(state, invocation)
-        case .check: return RoutePlan()
+        case .check: return RoutePlan(decisions: [PlanDecision(.skipped, "CHECK: the coordinator checks nothing; like Spiderpool's, it answers success")])
         }
     }
 
@@ -53,6 +53,11 @@ public struct CoordinatorPlanner: Sendable {
         builder.decide(.policyTable, "table \(s.table.rawValue): \(s.tableReason)")
         if s.underlay && !s.firstInvoke {
             builder.decide(.skipped, "the veth to the node: \(nic) is not the first NIC, whose call set up veth0")
+        } else if !s.underlay {
+            builder.decide(.skipped, "the veth to the node and the marks for its replies: overlay, the Pod reaches the node and Services through \(s.podVeth)")
+        }
+        if !s.firstInvoke {
+            builder.decide(.skipped, "the Pod's neighbours and main-table routes for the node's addresses: \(nic) is a later NIC, the first NIC's call made them")
         }
         if !config.tunePodRoutes {
             builder.decide(.skipped, "moving routes between NICs: tunePodRoutes is false")
@@ -66,7 +71,11 @@ public struct CoordinatorPlanner: Sendable {
             builder.decide(.skipped, "policy routes: none configured")
         }
 
-        if state.pod.link(named: nic)?.isUp == false { try builder.emit(.pod, .setLinkUp(name: nic), "\(nic) must be up before its routes are set") }
+        if state.pod.link(named: nic)?.isUp == false {
+            try builder.emit(.pod, .setLinkUp(name: nic), "\(nic) must be up before its routes are set")
+        } else {
+            builder.inPlace.count(.link)
+        }
         if s.underlay && s.firstInvoke { try setUpVeth(&builder, s, invocation) }
         try tuneLink(&builder, s, nic)
         try setUpNeighbours(&builder, s)
@@ -75,7 +84,7 @@ public struct CoordinatorPlanner: Sendable {
         if s.underlay && s.firstInvoke { try markRepliesViaVeth(&builder, s) }
         if config.tunePodRoutes && (!s.firstInvoke || !s.underlay) { try tunePodRoutes(&builder, s, nic) }
         try setUpPolicyRoutes(&builder, s, nic)
-        return builder.plan
+        return builder.finish()
     }
 
     /// Resolves mode, first invocation, policy table, families, node addresses and veth names.
@@ -266,7 +275,10 @@ public struct CoordinatorPlanner: Sendable {
     /// Underlay, first NIC: the `veth0` pair to the node, its MTU, the link address.
     func setUpVeth(_ b: inout PlanBuilder, _ s: Situation, _ invocation: CoordinatorInvocation) throws(CoordinatorError) {
         let macs = CoordinatorPlanner.vethMACs(containerID: invocation.containerID)
-        if b.world.pod.link(named: s.podVeth) == nil {
+        // A pair this plan makes has its MTU and state from the start: that is not "in place".
+        let created = b.world.pod.link(named: s.podVeth) == nil
+        func kept(_ b: inout PlanBuilder) { if !created { b.inPlace.count(.link) } }
+        if created {
             // `situate` picked either a free name or the link this attachment marked.
             if let leftover = b.world.node.link(named: s.hostVeth) {
                 guard leftover.alias == invocation.ownerMark else {
@@ -276,46 +288,80 @@ public struct CoordinatorPlanner: Sendable {
             }
             try b.emit(.pod, .addVethPair(VethPair(name: s.podVeth, mac: macs.pod, peerName: s.hostVeth, peerMAC: macs.node, mtu: config.vethMTU)),
                        "underlay: \(s.podVeth) ⇄ \(s.hostVeth) lets the Pod reach the node and Services through the node's stack")
+        } else {
+            b.inPlace.count(.link)
         }
-        if let hostLink = b.world.node.link(named: s.hostVeth), hostLink.alias != invocation.ownerMark {
-            try b.emit(.node, .setLinkAlias(name: s.hostVeth, alias: invocation.ownerMark),
-                       "mark \(s.hostVeth) as this attachment's, so that no other Pod's call changes or deletes it")
+        if let hostLink = b.world.node.link(named: s.hostVeth) {
+            if hostLink.alias != invocation.ownerMark {
+                try b.emit(.node, .setLinkAlias(name: s.hostVeth, alias: invocation.ownerMark),
+                           "mark \(s.hostVeth) as this attachment's, so that no other Pod's call changes or deletes it")
+            } else {
+                kept(&b)
+            }
         }
         for (role, name) in [(NamespaceRole.pod, s.podVeth), (.node, s.hostVeth)] {
-            if let link = b.world[role].link(named: name), link.mtu != config.vethMTU {
+            guard let link = b.world[role].link(named: name) else { continue }
+            if link.mtu != config.vethMTU {
                 try b.emit(role, .setLinkMTU(name: name, mtu: config.vethMTU), "vethMTU is \(config.vethMTU)")
+            } else {
+                kept(&b)
             }
         }
         if b.world.node.link(named: s.hostVeth)?.isUp == false {
             try b.emit(.node, .setLinkUp(name: s.hostVeth), "bring the node end of the Pod's veth up")
+        } else {
+            kept(&b)
         }
         try b.ensureSysctl(.node, "net.ipv6.conf.\(s.hostVeth).accept_ra", "0", "the node end of the veth must not take router advertisements")
         if b.world.pod.link(named: s.podVeth)?.isUp == false {
             try b.emit(.pod, .setLinkUp(name: s.podVeth), "bring \(s.podVeth) up")
+        } else {
+            kept(&b)
         }
-        if s.families.contains(.v4), let linkAddress = config.vethLinkAddress {
+        if let linkAddress = config.vethLinkAddress {
             let address = InterfaceAddress(address: CoordinatorPlanner.host(.v4(linkAddress)), device: s.podVeth)
-            if !b.world.pod.addresses.contains(address) {
+            if !s.families.contains(.v4) {
+                b.decide(.skipped, "vethLinkAddress \(linkAddress) on \(s.podVeth): the NIC has no IPv4 address")
+            } else if !b.world.pod.addresses.contains(address) {
                 try b.emit(.pod, .addAddress(address), "vethLinkAddress gives \(s.podVeth) an IPv4 address (for service meshes)")
+            } else {
+                b.inPlace.count(.address)
             }
         }
     }
 
     /// MAC prefix, queue length and sysctls of the Pod and its NIC.
     func tuneLink(_ b: inout PlanBuilder, _ s: Situation, _ nic: String) throws(CoordinatorError) {
-        if let prefix = config.podMACPrefix, let first = s.current.first,
-           let mac = CoordinatorPlanner.prefixedMAC(prefix, first.address), b.world.pod.link(named: nic)?.mac != mac {
-            try b.emit(.pod, .setLinkMAC(name: nic, mac: mac), "podMACPrefix: \(nic)'s MAC is the prefix plus its address \(first.address)")
+        if let prefix = config.podMACPrefix {
+            if let first = s.current.first, let mac = CoordinatorPlanner.prefixedMAC(prefix, first.address) {
+                if b.world.pod.link(named: nic)?.mac != mac {
+                    try b.emit(.pod, .setLinkMAC(name: nic, mac: mac), "podMACPrefix: \(nic)'s MAC is the prefix plus its address \(first.address)")
+                } else {
+                    b.inPlace.count(.link)
+                }
+            }
+        } else {
+            b.decide(.skipped, "\(nic)'s MAC: podMACPrefix is not set, the MAC stays")
         }
-        if config.txQueueLen > 0, b.world.pod.link(named: nic)?.txqueuelen != config.txQueueLen {
-            try b.emit(.pod, .setLinkTxQueueLength(name: nic, length: config.txQueueLen), "txQueueLen is \(config.txQueueLen)")
+        if config.txQueueLen > 0 {
+            if b.world.pod.link(named: nic)?.txqueuelen != config.txQueueLen {
+                try b.emit(.pod, .setLinkTxQueueLength(name: nic, length: config.txQueueLen), "txQueueLen is \(config.txQueueLen)")
+            } else {
+                b.inPlace.count(.link)
+            }
+        } else {
+            b.decide(.skipped, "\(nic)'s txqueuelen: txQueueLen is 0, the length stays")
         }
         if s.families.contains(.v6) {
             try b.ensureSysctl(.pod, "net.ipv6.conf.all.disable_ipv6", "0", "\(nic) has IPv6 addresses")
+        } else {
+            b.decide(.skipped, "net.ipv6.conf.all.disable_ipv6: \(nic) has no IPv6 address")
         }
         if config.podRPFilter != -1 {
             try b.ensureSysctl(.pod, "net.ipv4.conf.all.rp_filter", String(config.podRPFilter),
                                "podRPFilter \(config.podRPFilter): \(config.podRPFilter == 0 ? "replies may arrive on another NIC" : "reverse-path filtering")")
+        } else {
+            b.decide(.skipped, "net.ipv4.conf.all.rp_filter: podRPFilter is -1, the Pod's value stays")
         }
     }
 
@@ -358,8 +404,12 @@ public struct CoordinatorPlanner: Sendable {
         }
         let table = config.hostRuleTable
         for family in s.families {
-            try b.ensureRule(.node, RoutingRule(family: family, priority: 1000, table: table),
-                             "the node looks up Pod addresses in table \(table)")
+            let rule = RoutingRule(family: family, priority: 1000, table: table)
+            if b.hasRule(.node, rule) {
+                b.decide(.inPlace, "the node's \(family) rule (\(rule)) is there already: the node's Pods share it")
+            } else {
+                try b.emit(.node, .addRule(rule), "the node looks up Pod addresses in table \(table)")
+            }
         }
         for network in s.current {
             let destination = CoordinatorPlanner.host(network.address)
@@ -381,7 +431,10 @@ public struct CoordinatorPlanner: Sendable {
                 b.decide(.skipped, "the route to \(kind) \(network): the NIC has no IPv\(network.family == .v4 ? 4 : 6) address")
             }
             for network in networks where s.families.contains(network.family) {
-                guard let gateway = s.nodeAddresses.first(where: { $0.family == network.family }) else { continue }
+                guard let gateway = s.nodeAddresses.first(where: { $0.family == network.family }) else {
+                    b.decide(.skipped, "the route to \(kind) \(network): the node has no \(network.family) address facing the Pod")
+                    continue
+                }
                 let route = Route(destination: network, gateway: gateway, device: s.podVeth, table: table,
                                   preferredSource: network.family == .v4 ? s.sourceV4 : nil)
                 try b.ensureRoute(.pod, route, "\(kind) \(network) goes through the node (\(gateway)) via \(s.podVeth)")
@@ -403,6 +456,8 @@ public struct CoordinatorPlanner: Sendable {
                 let rule = FirewallRule(family: family, specification: specification)
                 if !b.world.pod.firewallRules.contains(rule) {
                     try b.emit(.pod, .appendFirewallRule(rule), "connections that come in through veth0 are marked so replies go back through it")
+                } else {
+                    b.inPlace.count(.firewallRule)
                 }
             }
             try b.ensureRule(.pod, RoutingRule(family: family, priority: 1000, fwmark: 1, table: RouteTable(rawValue: 100)),
@@ -411,6 +466,8 @@ public struct CoordinatorPlanner: Sendable {
                 let route = Route(destination: Route.defaultDestination(family), gateway: gateway, device: s.podVeth,
                                   table: RouteTable(rawValue: 100), preferredSource: family == .v4 ? s.sourceV4 : nil)
                 try b.ensureRoute(.pod, route, "marked replies leave through veth0 to the node (\(gateway))")
+            } else {
+                b.decide(.skipped, "table 100's default route for marked replies: the node has no \(family) address facing the Pod")
             }
         }
     }
@@ -432,13 +489,17 @@ public struct CoordinatorPlanner: Sendable {
         }
         var wanted = config.podDefaultRouteNic ?? defaultNIC
         let moving: String
+        let why: String
         if wanted == defaultNIC {
             wanted = defaultNIC
             moving = nic
+            why = config.podDefaultRouteNic == nil ? "it holds the Pod's default route and podDefaultRouteNic is not set" : "podDefaultRouteNic"
         } else {
             guard b.world.pod.link(named: wanted) != nil else { throw .defaultRouteInterfaceMissing(wanted) }
             moving = defaultNIC
+            why = wanted == nic ? "podDefaultRouteNic; \(defaultNIC) held it" : "podDefaultRouteNic, though neither this NIC nor \(defaultNIC), which held it (Spiderpool's way)"
         }
+        b.decide(.defaultRoute, "\(wanted) (\(why)): \(moving)'s default route, if any, leaves main for table \(s.table)")
         let defaultNICAddresses = CoordinatorPlanner.routable(b.world.pod.addresses(on: defaultNIC))
             .filter { s.families.contains($0.family) }
         if wanted == nic {
@@ -481,9 +542,16 @@ public struct CoordinatorPlanner: Sendable {
 
     /// Moves `device`'s default routes from main to `table` and copies its other main routes there.
     func moveRoutes(_ b: inout PlanBuilder, _ s: Situation, device: String, to table: RouteTable, defaultStaysOn wanted: String) throws(CoordinatorError) {
+        var linkLocalStays = false
+        defer {
+            if linkLocalStays { b.decide(.skipped, "copying \(device)'s fe80::/64 route to table \(table): link-local routes stay in main") }
+        }
         for family in s.families {
             for route in b.world.pod.routes(table: .main, family: family) {
-                if family == .v6, route.destination.prefixLength == 64, route.destination.first.value >> 64 == 0xfe80_0000_0000_0000 { continue }
+                if family == .v6, route.destination.prefixLength == 64, route.destination.first.value >> 64 == 0xfe80_0000_0000_0000 {
+                    if route.device == device { linkLocalStays = true }
+                    continue
+                }
                 if route.device == device {
                     if route.isDefault {
                         try b.ensureRoute(.pod, Route(destination: route.destination, gateway: route.gateway, device: device, table: table, scope: route.scope),
@@ -509,6 +577,9 @@ public struct CoordinatorPlanner: Sendable {
     /// The user's `policyRoutes`, through the NIC of this call.
     func setUpPolicyRoutes(_ b: inout PlanBuilder, _ s: Situation, _ nic: String) throws(CoordinatorError) {
         let table: RouteTable = s.underlay && s.firstInvoke ? .main : s.table
+        for policy in config.policyRoutes where !s.families.contains(policy.dst.family) {
+            b.decide(.skipped, "policy route \(policy.dst) via \(policy.gw): \(nic) has no \(policy.dst.family) address")
+        }
         for policy in config.policyRoutes where s.families.contains(policy.dst.family) {
             let onLink = b.world.pod.routes.contains { route in
                 route.device == nic && route.gateway == nil && route.nexthops.isEmpty && route.type == .unicast
@@ -537,7 +608,7 @@ public struct CoordinatorPlanner: Sendable {
         }
         for link in state.node.links where invocation.marksThisContainer(link.alias) && !owned.contains(link.name) { owned.append(link.name) }
         for name in owned {
-            try? builder.emit(.node, .deleteLink(name: name), "the Pod is going away: its underlay veth goes with it")
+            builder.emitUnlessRefused(.node, .deleteLink(name: name), "the Pod is going away: its underlay veth goes with it")
         }
         guard invocation.podNamespaceExists else {
             builder.decide(.cleanup, "the Pod's namespace is gone: only node links marked as this container's are removed"
@@ -545,27 +616,39 @@ public struct CoordinatorPlanner: Sendable {
             return builder.plan
         }
         let addresses = CoordinatorPlanner.routable(state.pod.addresses(on: invocation.interface)).map(\.address)
+        if owned.isEmpty {
+            builder.decide(.cleanup, "no underlay veth to delete: the Pod has no veth0 of this container's and no node link carries its mark (overlay, or gone already)")
+        }
         if addresses.isEmpty {
             builder.decide(.cleanup, "\(invocation.interface) has no routable address left in the Pod: no node route or neighbour to remove")
         }
         for address in addresses {
             let destination = CoordinatorPlanner.host(address)
-            for route in builder.world.node.routes where route.table == config.hostRuleTable && route.destination == destination
-                && CoordinatorPlanner.isCoordinatorNodeRoute(route, node: builder.world.node) {
-                try? builder.emit(.node, .deleteRoute(route), "\(address) leaves with the Pod")
+            for route in builder.world.node.routes where route.table == config.hostRuleTable && route.destination == destination {
+                if CoordinatorPlanner.isCoordinatorNodeRoute(route, node: builder.world.node) {
+                    builder.emitUnlessRefused(.node, .deleteRoute(route), "\(address) leaves with the Pod")
+                } else {
+                    builder.decide(.cleanup, "the node's route \(route) stays: the coordinator's are host routes on a veth, this is not one")
+                }
             }
-            for neighbour in builder.world.node.neighbours where neighbour.address == address
-                && CoordinatorPlanner.isCoordinatorNeighbour(neighbour, node: builder.world.node) {
-                try? builder.emit(.node, .deleteNeighbour(neighbour), "\(address) leaves with the Pod")
+            for neighbour in builder.world.node.neighbours where neighbour.address == address {
+                if CoordinatorPlanner.isCoordinatorNeighbour(neighbour, node: builder.world.node) {
+                    builder.emitUnlessRefused(.node, .deleteNeighbour(neighbour), "\(address) leaves with the Pod")
+                } else {
+                    builder.decide(.cleanup, "the node's neighbour \(neighbour) stays: the coordinator's are PERMANENT entries on a veth, this is not one")
+                }
             }
         }
         // The last Pod route of the host table gone, the node's rule to it goes too (Spiderpool
         // leaves it for ever). The plugin runs ADD and DEL under one node lock, so no ADD can
         // be relying on the rule meanwhile.
         let table = config.hostRuleTable
-        if !builder.world.node.routes.contains(where: { $0.table == table }) {
-            for rule in builder.world.node.rules where rule == RoutingRule(family: rule.family, priority: 1000, table: table) {
-                try? builder.emit(.node, .deleteRule(rule), "no Pod route is left in table \(table)")
+        let left = builder.world.node.routes.count(where: { $0.table == table })
+        for rule in builder.world.node.rules where rule == RoutingRule(family: rule.family, priority: 1000, table: table) {
+            if left == 0 {
+                builder.emitUnlessRefused(.node, .deleteRule(rule), "no Pod route is left in table \(table)")
+            } else {
+                builder.decide(.cleanup, "the node's \(rule.family) rule (\(rule)) stays: \(left) route\(left == 1 ? " remains" : "s remain") in table \(table)")
             }
         }
         return builder.plan

@@ -2,13 +2,16 @@
 /// its namespace and a reason, and the decisions behind them. A plan is a value;
 /// ``NamespacePair/applying(_:)`` simulates it and SpiderNetlink executes it.
 ///
-/// Two plans are equal when their operations are: ``decisions`` explain a plan, they do not
-/// change what it does.
+/// Two plans are equal when their operations are, and ``isEmpty`` means "no operation":
+/// ``decisions`` explain a plan, they do not change what it does. A second ADD that finds
+/// everything in place still explains itself, yet its plan is empty and equal to `RoutePlan()`;
+/// golden and idempotence checks compare what runs, not how it is worded.
 public struct RoutePlan: Sendable, Hashable {
     /// The operations, in the order they must run.
     public var operations: [PlannedOperation]
-    /// What the planner decided without an operation to show it (mode, first NIC, policy
-    /// table, skipped steps), in the order it decided.
+    /// What the planner decided without an operation to show it (mode, first or later NIC,
+    /// policy table, default route, skipped steps, what was in place, what DEL leaves), in the
+    /// order it decided.
     public var decisions: [PlanDecision]
 
     /// A plan of `operations`, with `decisions` explaining it.

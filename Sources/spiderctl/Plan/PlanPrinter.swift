@@ -3,11 +3,14 @@ import SpiderCore
 
 /// Renders plans and states for `spiderctl plan`.
 enum PlanPrinter {
-    /// The planner's decisions as comments, then each operation as a comment with its reason
-    /// and the command.
+    /// The planner's decisions as comments (`# decision: KIND: reason`), then each operation as
+    /// a comment with its reason and the command.
     static func printCommands(_ plan: RoutePlan, podNetns: String) {
         for decision in plan.decisions { Console.print("# decision: \(decision)") }
-        if plan.isEmpty { Console.print("# nothing to do: the namespaces are already as planned") }
+        if plan.isEmpty {
+            // The decisions say why (disabled, CHECK, already in place); without any, the state is as planned.
+            Console.print(plan.decisions.isEmpty ? "# nothing to do: the namespaces are already as planned" : "# nothing to do (the decisions above say why)")
+        }
         for operation in plan.operations {
             Console.print("# [\(operation.namespace)] \(operation.reason)")
             var words = operation.action.commandLine(otherNamespace: operation.namespace == .pod ? "1" : podNetns)
