@@ -35,8 +35,10 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        // The ledger in a local directory (files and locks through Glibc, no Foundation).
-        .target(name: "SpiderEmbeddedLedger", dependencies: ["SpiderCore"]),
+        // SQLite from Debian's libsqlite3-dev (libsqlite3.a links into the static CNI binary).
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        // The ledger in a local directory: one SQLite database (Glibc and SQLite, no Foundation).
+        .target(name: "SpiderEmbeddedLedger", dependencies: ["SpiderCore", "CSQLite"]),
         // The golden/scenario harness: tests, `spiderctl plan`, the fuzzer, the benchmarks.
         .target(name: "SpiderScenario", dependencies: ["SpiderCore", "SpiderCNI"]),
         // The kernel's netlink headers and prefixed C functions for the macros Swift cannot

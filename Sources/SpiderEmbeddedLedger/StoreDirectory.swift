@@ -5,7 +5,7 @@ import Glibc
 import Musl
 #endif
 
-/// One open directory of the embedded ledger, reached from the store's root without following
+/// One open directory of the embedded ledger (its root, or a folder of the first layout), reached from the store's root without following
 /// a symbolic link anywhere below it.
 ///
 /// Every name is resolved relative to the descriptor (`openat`, `unlinkat`, `linkat`,
@@ -98,8 +98,9 @@ final class StoreDirectory {
         }
     }
 
-    /// Creates the file `name` (0600, it must not exist) holding `bytes`.
-    func create(_ name: String, _ bytes: [UInt8]) throws(IPAMError) {
+    /// Creates the file `name` (0600, it must not exist) holding `bytes`; with `durable`, the
+    /// bytes reach the disk (`fsync`) before it returns.
+    func create(_ name: String, _ bytes: [UInt8], durable: Bool = false) throws(IPAMError) {
         let file = openat(descriptor, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard file >= 0 else { throw StoreDirectory.failure("create \(path)/\(name)") }
         defer { close(file) }
@@ -118,6 +119,24 @@ final class StoreDirectory {
             }
             written += count
         }
+        if durable && fsync(file) != 0 {
+            let failure = StoreDirectory.failure("sync \(path)/\(name)")
+            unlinkat(descriptor, name, 0)
+            throw failure
+        }
+    }
+
+    /// Makes the directory's entries (created, renamed, removed names) durable.
+    func sync() {
+        fsync(descriptor)
+    }
+
+    /// Opens (creating, 0600) the lock file `name` and returns its descriptor, which the caller
+    /// closes.
+    func openLockFile(_ name: String) throws(IPAMError) -> Int32 {
+        let file = openat(descriptor, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard file >= 0 else { throw StoreDirectory.refusal(errno, path + "/" + name, isLink: errno == ELOOP) }
+        return file
     }
 
     /// Removes the entry `name` (never what a symbolic link points to); `false` when it was not there.

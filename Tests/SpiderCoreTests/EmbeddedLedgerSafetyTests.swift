@@ -29,22 +29,26 @@ struct EmbeddedLedgerSafetyTests {
 
     // MARK: Item 4: files that are not ours
 
-    @Test("a records/POOL that is a symbolic link is refused; pool delete leaves the link's target alone")
-    func symlinkedRecordsFolder() throws {
-        let store = try PoolScratchStore()
-        defer { store.remove() }
-        try store.apply(Self.pool())
+    @Test("a store.db or store.lock that is a symbolic link is refused; the link's target is left alone")
+    func symlinkedDatabase() throws {
         let victim = Self.scratch("victim")
-        try FileManager.default.createDirectory(atPath: victim, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: victim) }
-        try Data("keep me".utf8).write(to: URL(fileURLWithPath: victim + "/important"))
-        try FileManager.default.removeItem(atPath: store.root + "/records/p1")
-        try FileManager.default.createSymbolicLink(atPath: store.root + "/records/p1", withDestinationPath: victim)
-
-        let error = Self.ipamError { try store.ledger.deletePool(named: "p1") }
-        #expect(error.map { CNIError.code(for: $0) } == 104, "\(String(describing: error))")
-        #expect(error?.description.contains("symbolic link") == true, "\(String(describing: error))")
-        #expect(FileManager.default.fileExists(atPath: victim + "/important"))
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: victim))
+        defer { unlink(victim) }
+        for name in [EmbeddedLedger.databaseName, "store.lock"] {
+            let store = try PoolScratchStore()
+            defer { store.remove() }
+            try store.apply(Self.pool())
+            let moved = store.root + "/" + name + ".moved"
+            rename(store.root + "/" + name, moved)
+            try FileManager.default.createSymbolicLink(atPath: store.root + "/" + name, withDestinationPath: victim)
+            let error = Self.ipamError {
+                let ledger = try EmbeddedLedger(root: store.root)
+                try ledger.deletePool(named: "p1")
+            }
+            #expect(error.map { CNIError.code(for: $0) } == 104, "\(name): \(String(describing: error))")
+            #expect(error?.description.contains(name) == true, "\(name): \(String(describing: error))")
+            #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep me")
+        }
     }
 
     @Test("a store root that is a symbolic link, another user's, or writable by others is refused")
@@ -67,21 +71,16 @@ struct EmbeddedLedgerSafetyTests {
         chown(real, 0, 0)
     }
 
-    @Test("a directory of other files is not a store: nothing in it is swept or written")
+    @Test("a directory of other files is not a store: nothing in it is written")
     func unmarkedDirectory() throws {
         let directory = Self.scratch("foreign")
-        try FileManager.default.createDirectory(atPath: directory + "/tmp", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         chmod(directory, 0o755)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try Data().write(to: URL(fileURLWithPath: directory + "/tmp/999999999-abc"))
-        // Only folders of our layout, no marker: maybe a store whose first write stopped early;
-        // it is opened, but never swept before it carries the marker.
-        try EmbeddedLedger(root: directory).sweep()
-        #expect(FileManager.default.fileExists(atPath: directory + "/tmp/999999999-abc"))
         try Data().write(to: URL(fileURLWithPath: directory + "/passwd"))
-        let error = Self.ipamError { try EmbeddedLedger(root: directory).sweep() }
+        let error = Self.ipamError { try EmbeddedLedger(root: directory).putPool(Self.pool()) }
         #expect(error?.description.contains("not a spiderpool store") == true, "\(String(describing: error))")
-        #expect(FileManager.default.fileExists(atPath: directory + "/tmp/999999999-abc"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["passwd"])
 
         // An empty directory becomes a store by its first write, and then carries the marker.
         let empty = Self.scratch("empty")
@@ -89,20 +88,37 @@ struct EmbeddedLedgerSafetyTests {
         defer { try? FileManager.default.removeItem(atPath: empty) }
         try EmbeddedLedger(root: empty).putPool(Self.pool())
         #expect(FileManager.default.fileExists(atPath: empty + "/" + EmbeddedLedger.markerName))
+        var info = stat()
+        #expect(stat(empty + "/" + EmbeddedLedger.databaseName, &info) == 0 && info.st_mode & 0o077 == 0, "the database is 0600")
     }
 
-    @Test("a store whose first write stopped before its marker (only its own folders) is still a store")
+    @Test("a store whose first write stopped before its tables (an empty store.db) gets them with the next write")
     func interruptedFirstWrite() throws {
         let root = Self.scratch("interrupted")
-        try FileManager.default.createDirectory(atPath: root + "/pools", withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: root + "/reserved", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         chmod(root, 0o700)
         defer { try? FileManager.default.removeItem(atPath: root) }
+        try Data().write(to: URL(fileURLWithPath: root + "/" + EmbeddedLedger.databaseName))
         let ledger = try EmbeddedLedger(root: root)
+        #expect(try ledger.pools().isEmpty)
         try ledger.putPool(Self.pool())
-        #expect(try ledger.pools().map(\.name) == ["p1"])
-        try ledger.withStoreLock { () throws(IPAMError) in }
-        #expect(FileManager.default.fileExists(atPath: root + "/locks/.store.lock"), "the store lock keeps the first layout's file name")
+        #expect(try EmbeddedLedger(root: root).pools().map(\.name) == ["p1"])
+    }
+
+    @Test("a lost store.db is never replaced by an empty store")
+    func lostDatabase() throws {
+        let store = try PoolScratchStore()
+        defer { store.remove() }
+        try store.apply(Self.pool())
+        _ = try store.service.allocate(try Self.request("c1"))
+        for suffix in ["", "-wal", "-shm"] { unlink(store.root + "/" + EmbeddedLedger.databaseName + suffix) }
+        let error = Self.ipamError {
+            let ledger = try EmbeddedLedger(root: store.root)
+            _ = try IPAMService(ledger: ledger).allocate(try Self.request("c2"))
+        }
+        #expect(error.map { CNIError.code(for: $0) } == 104)
+        #expect(error?.description.contains("is missing") == true, "\(String(describing: error))")
+        #expect(!FileManager.default.fileExists(atPath: store.root + "/" + EmbeddedLedger.databaseName))
     }
 
     // MARK: Item 13: reads create nothing
@@ -153,78 +169,33 @@ struct EmbeddedLedgerSafetyTests {
 
     // MARK: Item 21: hidden names
 
-    @Test("a stale owners entry of an interface named .hidden is swept like any other")
+    @Test("an interface named .hidden is stored, found and released like any other")
     func hiddenInterface() throws {
         let store = try PoolScratchStore()
         defer { store.remove() }
         try store.apply(Self.pool())
-        let taken = try store.service.allocate(try Self.request("c1", ".hidden"))
-        let address = try #require(taken.addresses.first).address.address
-        // The record goes (as a crashed release would leave it); the index entry is now stale.
-        unlink(store.root + "/records/p1/\(address)")
-        try store.ledger.sweep()
-        #expect(!FileManager.default.fileExists(atPath: store.root + "/owners/c1/.hidden/p1@\(address)"))
-        #expect(!FileManager.default.fileExists(atPath: store.root + "/owners/c1"))
+        let attachment = try SpiderCore.Attachment(containerID: "c1", interface: ".hidden")
+        _ = try store.service.allocate(try Self.request("c1", ".hidden"))
+        #expect(try store.ledger.records(of: attachment).count == 1)
+        #expect(try store.service.release(attachment).count == 1)
+        #expect(try store.ledger.allRecords().isEmpty)
     }
 
-    // MARK: Item 25: read errors are not "not held"
+    // MARK: Item 2: damaged records (migrated from the first layout)
 
-    @Test("a record that cannot be read fails the release and keeps its owners entry")
-    func unreadableRecord() throws {
-        let store = try PoolScratchStore()
-        defer { store.remove() }
-        try store.apply(Self.pool())
-        let attachment = try SpiderCore.Attachment(containerID: "c1", interface: "eth0")
-        _ = try store.service.allocate(try Self.request("c1"))
-        let record = try #require(try store.ledger.records(of: attachment).first)
-        let path = store.root + "/records/p1/\(record.address)"
-        unlink(path)
-        mkdir(path, 0o700)  // stands in for a file whose read fails (EIO, EISDIR)
-        #expect(Self.ipamError { _ = try store.ledger.release(record) }.map { CNIError.code(for: $0) } == 104)
-        #expect(FileManager.default.fileExists(atPath: store.root + "/owners/c1/eth0/p1@\(record.address)"))
-    }
-
-    // MARK: Item 2: damaged records
-
-    @Test("a damaged record keeps its owner from the owners index: GC keeps a valid attachment's address")
+    @Test("a first-layout record with damaged bytes keeps its owner from the owners index: GC keeps it, DEL releases it")
     func damagedRecord() throws {
-        let store = try PoolScratchStore()
-        defer { store.remove() }
-        try store.apply(Self.pool())
-        let k6 = try SpiderCore.Attachment(containerID: "k6", interface: "eth0")
-        let held = try #require(try store.service.allocate(try Self.request("k6")).addresses.first).address.address
-        // Overwrite the record in place (same inode as the owners entry) with random bytes.
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: store.root + "/records/p1/\(held)"))
-        try handle.truncate(atOffset: 0)
-        try handle.write(contentsOf: Data((0..<300).map { _ in UInt8.random(in: 0...255) }))
-        try handle.close()
-
-        let records = try store.ledger.records(pool: "p1")
-        #expect(records.count == 1)
-        #expect(records.first?.isDamaged == true)
-        #expect(records.first?.owner.attachment == k6)
-        #expect(try store.service.collectGarbage(valid: [k6]).isEmpty)
-        let next = try store.service.allocate(try Self.request("k7"))
-        #expect(next.addresses.first?.address.address != held)
-        // DEL of the owner still releases it.
-        #expect(try store.service.release(k6).map(\.address) == [held])
-    }
-
-    @Test("a damaged record whose owner nothing tells (a new inode, no owners entry) stays held through GC")
-    func damagedUnknownOwner() throws {
-        let store = try PoolScratchStore()
-        defer { store.remove() }
-        try store.apply(Self.pool())
-        let held = try #require(try store.service.allocate(try Self.request("k6")).addresses.first).address.address
-        // Rewritten as a new file (an editor's save, a restore): the owners entry is no longer the record.
-        let path = store.root + "/records/p1/\(held)"
-        unlink(path)
-        try Data((0..<50).map { _ in UInt8.random(in: 0...255) }).write(to: URL(fileURLWithPath: path))
-        let records = try store.ledger.records(pool: "p1")
-        #expect(records.first?.isDamaged == true && records.first?.owner.containerID == AllocationOwner.unknownContainerID)
-        #expect(try store.service.collectGarbage(valid: []).isEmpty)
-        #expect(try store.ledger.records(pool: "p1").map(\.address) == [held])
-        #expect(try store.service.allocate(try Self.request("k7")).addresses.first?.address.address != held)
+        let root = try FirstLayoutFixture.unpack()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let ledger = try EmbeddedLedger(root: root)
+        let service = IPAMService(ledger: ledger)
+        let c2 = try SpiderCore.Attachment(containerID: "c2", interface: "eth0")
+        let damaged = try ledger.records(pool: "v4-pool").filter(\.isDamaged)
+        #expect(damaged.map(\.address.description) == ["10.20.0.11"])
+        #expect(damaged.first?.owner.attachment == c2)
+        let valid = Set(try ledger.allRecords().map(\.owner.attachment))
+        #expect(try service.collectGarbage(valid: valid).isEmpty)
+        #expect(try service.release(c2).map(\.address.description) == ["10.20.0.11"])
     }
 
     // MARK: Item 19: a pool deleted under an ADD

@@ -24,7 +24,7 @@ struct LedgerStressTests {
         let perRound = 100
         for round in 1...3 {
             // Round 1 as the processes come; rounds 2 and 3 all released onto the pool lock at once.
-            let barrier = round == 1 ? nil : store.path + "/locks/stress.lock"
+            let barrier = round == 1 ? nil : store.path + "/store.lock"
             // ADD: every process its own container ID, all started at once.
             let ids = (0..<perRound).map { "r\(round)-c\($0)" }
             let results = try ProcessBatch.run(ids.enumerated().map { index, id in
@@ -54,7 +54,6 @@ struct LedgerStressTests {
             let snapshot = try store.snapshot(pool: "stress")
             #expect(snapshot.problems.isEmpty, "round \(round): \(snapshot.problems)")
             #expect(snapshot.records.count == perRound)
-            #expect(snapshot.temporaryFiles.isEmpty, "round \(round): files left in tmp/: \(snapshot.temporaryFiles)")
 
             // DEL: all at once too.
             let releases = try ProcessBatch.run(ids.map { ["ip", "release", "--container-id", $0, "--ifname", "eth0", "--store", store.path] }, barrier: barrier)
@@ -67,8 +66,7 @@ struct LedgerStressTests {
             }
             let after = try store.snapshot(pool: "stress")
             #expect(after.records.isEmpty, "round \(round): records left after releasing everything: \(after.records)")
-            #expect(after.ownerEntries.isEmpty, "round \(round): owner index entries left: \(after.ownerEntries)")
-            #expect(after.temporaryFiles.isEmpty)
+            #expect(after.problems.isEmpty, "round \(round): \(after.problems)")
             #expect(try store.listed().isEmpty)
         }
     }
@@ -83,7 +81,7 @@ struct LedgerStressTests {
         let ids = (0..<64).map { "fight-\($0)" }
         let results = try ProcessBatch.run(ids.map {
             ["ip", "allocate", "--pool", "fight", "--container-id", $0, "--ifname", "net1", "--store", store.path]
-        }, barrier: store.path + "/locks/fight.lock")
+        }, barrier: store.path + "/store.lock")
         var winners: [StressAttachment: String] = [:]
         var losers: [String] = []
         for (id, result) in zip(ids, results) {
@@ -107,15 +105,11 @@ struct LedgerStressTests {
             #expect(LedgerStressTests.inRange(address, prefix: "10.92.0.", low: 100, high: 139, length: 24), "\(address) is outside the pool")
         }
 
-        // Nothing half-written: 40 whole records, 40 index entries, no owner directory of a loser,
-        // no temporary file, and the listing is exactly the winners.
+        // Nothing half-written: 40 whole records, a sound store (its index of held addresses
+        // included), nothing of a loser, and the listing is exactly the winners.
         let snapshot = try store.snapshot(pool: "fight")
         #expect(snapshot.problems.isEmpty, "\(snapshot.problems)")
         #expect(snapshot.records.count == 40)
-        #expect(snapshot.ownerEntries.count == 40, "owner index entries: \(snapshot.ownerEntries.sorted())")
-        #expect(snapshot.temporaryFiles.isEmpty, "files left in tmp/: \(snapshot.temporaryFiles)")
-        let ownerDirectories = try FileManager.default.contentsOfDirectory(atPath: store.path + "/owners")
-        #expect(Set(ownerDirectories) == Set(winners.keys.map(\.containerID)), "owner directories of processes that got nothing: \(Set(ownerDirectories).subtracting(winners.keys.map(\.containerID)))")
         #expect(try store.listed() == winners)
         let gotBack = Dictionary(uniqueKeysWithValues: snapshot.records.map { ($0.key, "\($0.value.address)/24") })
         #expect(gotBack == winners, "the records differ from what the winners printed")
@@ -128,13 +122,13 @@ struct LedgerStressTests {
         try store.applyPool(name: "same", subnet: "10.93.0.0/24", ips: "10.93.0.1-10.93.0.254")
         let results = try ProcessBatch.run(Array(repeating: ["ip", "allocate", "--pool", "same", "--container-id", "one", "--ifname", "eth0",
                                                              "--store", store.path], count: 16),
-                                           barrier: store.path + "/locks/same.lock")
+                                           barrier: store.path + "/store.lock")
         for result in results { #expect(result.status == 0, "\(result)") }
         // Every process has checked "nothing held" before queueing on the lock (the barrier sees
         // to that), so only the check repeated under the lock (commit 40c138a) keeps them to one.
-        let held = try store.snapshot(pool: "same").ownerEntries
+        let held = try store.snapshot(pool: "same")
         #expect(Set(results.map(\.stdout)).count == 1, "different answers: \(Set(results.map(\.stdout)).sorted())")
-        #expect(held.count == 1, "the attachment holds \(held.sorted())")
+        #expect(held.rows.count == 1 && held.problems.isEmpty, "the attachment holds \(held.rows) \(held.problems)")
         let release = try CLIRunner.run(["ip", "release", "--container-id", "one", "--ifname", "eth0", "--store", store.path])
         #expect(release.status == 0, "\(release)")
         let after = try store.snapshot(pool: "same")
@@ -223,11 +217,10 @@ struct LedgerStressTests {
             for (attachment, line) in completed {
                 #expect(snapshot.records[attachment].map { "\($0.address)/24" } == line, "\(context): completed \(attachment) (\(line)) holds \(String(describing: snapshot.records[attachment]))")
             }
-            stats.maxTemporaryFiles = max(stats.maxTemporaryFiles, snapshot.temporaryFiles.count)
             if iteration % 5 == 4 {
                 // What the CLI lists is the records directory and nothing else (tmp/ files are not records).
                 let listed = try store.listed()
-                #expect(listed == snapshot.records.mapValues { "\($0.address)/24" }, "\(context): ip list differs from records/ (tmp files: \(snapshot.temporaryFiles.count))")
+                #expect(listed == snapshot.records.mapValues { "\($0.address)/24" }, "\(context): ip list differs from the records")
             }
 
             if iteration % checkpointEvery == checkpointEvery - 1 || iteration == iterations - 1 {
@@ -249,8 +242,6 @@ struct LedgerStressTests {
         let final = try store.snapshot(pool: "crash")
         #expect(final.records.isEmpty, "records left after gc with an empty list: \(final.records)")
         #expect(try store.listed().isEmpty)
-        stats.staleIndexEntries = final.ownerEntries.count
-        stats.temporaryFilesAtEnd = final.temporaryFiles.count
         #expect(stats.allocationsCompleted > 0 && stats.allocationsKilled > 0, "the kill delays never hit one side: \(stats)")
         print("ledger crash test (seed \(seed)): \(stats)")
     }
@@ -287,22 +278,19 @@ enum CrashJob { case allocate(StressAttachment), release(StressAttachment), gc }
 struct CrashStats: CustomStringConvertible {
     var allocationsCompleted = 0, allocationsKilled = 0, releasesCompleted = 0, releasesKilled = 0
     var gcCompleted = 0, gcKilled = 0, reclaimedByCheckpoints = 0
-    var maxTemporaryFiles = 0, temporaryFilesAtEnd = 0, staleIndexEntries = 0
     var description: String {
         "ADD \(allocationsCompleted) completed / \(allocationsKilled) killed, DEL \(releasesCompleted) completed / \(releasesKilled) killed, "
-            + "GC \(gcCompleted) completed / \(gcKilled) killed; \(reclaimedByCheckpoints) dead records reclaimed by checkpoint GCs; "
-            + "tmp/ files: at most \(maxTemporaryFiles), \(temporaryFilesAtEnd) at the end; stale owner index entries at the end: \(staleIndexEntries)"
+            + "GC \(gcCompleted) completed / \(gcKilled) killed; \(reclaimedByCheckpoints) dead records reclaimed by checkpoint GCs"
     }
 }
 
 /// A throwaway ledger directory under the temporary directory, read directly for the checks.
 struct StressStore {
-    struct Record: Equatable { let address: String; let inode: UInt64 }
+    struct Record: Equatable { let address: String }
     struct Snapshot {
         var records: [StressAttachment: Record] = [:]
-        /// `owners/C/IF/POOL@IP` entries.
-        var ownerEntries: [String] = []
-        var temporaryFiles: [String] = []
+        /// Every row of the pool: attachment and address.
+        var rows: [(StressAttachment, String)] = []
         /// Everything that breaks the ledger's invariants.
         var problems: [String] = []
     }
@@ -409,50 +397,43 @@ struct StressStore {
         unlink(scratch + "/\(pid).err")
     }
 
-    /// Reads the ledger's files directly and checks its invariants.
+    /// Reads the pool's records from the database with Debian's `sqlite3` (read-only, a second
+    /// program beside ours) and checks the invariants: every record whole, one address per
+    /// attachment, and `spiderctl store check` finds the store sound (SQLite's integrity check
+    /// and the index of held addresses against the records).
     func snapshot(pool: String) throws -> Snapshot {
         var snapshot = Snapshot()
-        let manager = FileManager.default
-        let recordDirectory = path + "/records/" + pool
-        for name in try manager.contentsOfDirectory(atPath: recordDirectory).sorted() {
-            let file = recordDirectory + "/" + name
-            guard name.split(separator: ".").count == 4, name.split(separator: ".").allSatisfy({ UInt8($0) != nil }) else {
-                snapshot.problems.append("records/\(pool)/\(name) is not named by an address")
+        let query = Process()
+        query.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        query.arguments = ["-readonly", "-separator", " ", path + "/store.db",
+                           "SELECT container_id, interface, hex(address) FROM records WHERE pool = '\(pool)' ORDER BY address"]
+        let pipe = Pipe(), errors = Pipe()
+        query.standardOutput = pipe
+        query.standardError = errors
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") else {
+            throw StressFailure("/usr/bin/sqlite3 is missing: install Debian's sqlite3 (scripts/lib/deps.sh ensure_test_deps does)")
+        }
+        try query.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        let failure = errors.fileHandleForReading.readDataToEndOfFile()
+        query.waitUntilExit()
+        guard query.terminationStatus == 0 else { throw StressFailure("sqlite3: \(String(decoding: failure, as: UTF8.self))") }
+        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+            let words = line.split(separator: " ").map(String.init)
+            guard words.count == 3, words[2].count == 8, let value = UInt32(words[2], radix: 16) else {
+                snapshot.problems.append("a record of \(pool) is not whole: \(line)")
                 continue
             }
-            guard let data = manager.contents(atPath: file), !data.isEmpty else {
-                snapshot.problems.append("records/\(pool)/\(name) is empty or unreadable")
-                continue
-            }
-            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let id = object["containerID"] as? String, let interface = object["interface"] as? String,
-                  object["ip"] as? String == name, object["pool"] as? String == pool, !id.isEmpty, !interface.isEmpty else {
-                snapshot.problems.append("records/\(pool)/\(name) is not a whole record: \(String(decoding: data, as: UTF8.self).debugDescription)")
-                continue
-            }
-            let attachment = StressAttachment(id, interface)
-            var info = stat()
-            guard stat(file, &info) == 0 else { continue }
+            let address = "\(value >> 24).\(value >> 16 & 255).\(value >> 8 & 255).\(value & 255)"
+            let attachment = StressAttachment(words[0], words[1])
             if let other = snapshot.records[attachment] {
-                snapshot.problems.append("\(attachment) holds two addresses: \(other.address) and \(name)")
+                snapshot.problems.append("\(attachment) holds two addresses: \(other.address) and \(address)")
             }
-            snapshot.records[attachment] = Record(address: name, inode: UInt64(info.st_ino))
-            // The owners index must point at the very same file, or DEL would not find the record.
-            var index = stat()
-            let indexPath = path + "/owners/\(id)/\(interface)/\(pool)@\(name)"
-            if stat(indexPath, &index) != 0 || index.st_ino != info.st_ino {
-                snapshot.problems.append("records/\(pool)/\(name) of \(attachment) has no owners index entry (\(indexPath))")
-            }
+            snapshot.records[attachment] = Record(address: address)
+            snapshot.rows.append((attachment, address))
         }
-        let owners = path + "/owners"
-        for id in (try? manager.contentsOfDirectory(atPath: owners)) ?? [] {
-            for interface in (try? manager.contentsOfDirectory(atPath: owners + "/" + id)) ?? [] {
-                for entry in (try? manager.contentsOfDirectory(atPath: owners + "/\(id)/\(interface)")) ?? [] {
-                    snapshot.ownerEntries.append("\(id)/\(interface)/\(entry)")
-                }
-            }
-        }
-        snapshot.temporaryFiles = (try? manager.contentsOfDirectory(atPath: path + "/tmp")) ?? []
+        let check = try CLIRunner.run(["store", "check", "--store", path])
+        if check.status != 0 { snapshot.problems.append("store check: \(check)") }
         return snapshot
     }
 }
@@ -465,8 +446,8 @@ struct StressFailure: Error, CustomStringConvertible {
 /// Many `spiderctl` processes started at once with Foundation's `Process`.
 enum ProcessBatch {
     /// Runs every argument list as its own process, all at the same time, and returns their
-    /// results in order. With `barrier` (a ledger's `locks/POOL.lock`), the test holds that
-    /// pool's flock while it starts them and lets go only once every process is either queued
+    /// results in order. With `barrier` (a ledger's `store.lock`), the test holds that
+    /// flock while it starts them and lets go only once every process is either queued
     /// on the lock (seen in /proc/locks) or done: they then all race for the pool at once,
     /// however long starting them one by one took.
     static func run(_ argumentLists: [[String]], barrier: String? = nil, timeout: Duration = .seconds(120)) throws -> [CLIRunner.Result] {

@@ -19,17 +19,19 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
 }
 
-# What `swift build` needs besides the toolchain: the kernel's netlink headers, and `file` to
-# check that the CNI binary is fully static.
+# What `swift build` needs besides the toolchain: the kernel's netlink headers, SQLite (the
+# embedded ledger; libsqlite3.a for the static CNI binary), and `file` to check that the CNI
+# binary is fully static.
 ensure_build_deps() {
     command -v swift >/dev/null || { echo "error: swift is not on PATH (Swift 6 toolchain required)" >&2; return 1; }
-    apt_install linux-libc-dev file
+    apt_install linux-libc-dev libsqlite3-dev file
 }
 
 # What the tests need besides the build: network namespaces and the tools the kernel tests and
 # the executor call (ip, nsenter, iptables), the reference CNI plugins, and etcd for the etcd
-# ledger (the tests start their own on a free loopback port).
+# ledger (the tests start their own on a free loopback port), Debian's sqlite3 to read the
+# embedded ledger beside our code, strace to see its fsync calls, GNU time for peak memory.
 ensure_test_deps() {
     ensure_build_deps
-    apt_install iproute2 util-linux iptables iputils-ping containernetworking-plugins etcd-server openssl
+    apt_install iproute2 util-linux iptables iputils-ping containernetworking-plugins etcd-server openssl sqlite3 strace time
 }

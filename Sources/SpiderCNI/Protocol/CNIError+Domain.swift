@@ -27,7 +27,7 @@ extension CNIError {
         case .poolsExhausted: 101
         case .fixedAddressOutsidePools, .fixedAddressTaken, .fixedAddressUnavailable: 102
         case .poolInUse: 103
-        case .store: 104
+        case .store, .unreadableDocument: 104
         }
     }
 

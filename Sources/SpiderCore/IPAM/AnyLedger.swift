@@ -17,6 +17,15 @@ public struct AnyLedger: Ledger {
     public func allocationView(for attachment: Attachment) throws(IPAMError) -> AllocationView {
         try base.allocationView(for: attachment)
     }
+    public func pool(named name: String) throws(IPAMError) -> SpiderIPPool? { try base.pool(named: name) }
+    public func record(in pool: String, at address: IPAddress) throws(IPAMError) -> AllocationRecord? {
+        try base.record(in: pool, at: address)
+    }
+    public func occupancy(of pool: String, for request: AllocationRequest, limit: Int,
+                          available: (SpiderIPPool) -> IPRangeSet?) throws(IPAMError) -> PoolOccupancy? {
+        try base.occupancy(of: pool, for: request, limit: limit, available: available)
+    }
+    public func unreadableDocuments() throws(IPAMError) -> [UnreadableDocument] { try base.unreadableDocuments() }
     public func reserve(_ record: AllocationRecord) throws(IPAMError) -> Bool { try base.reserve(record) }
     public func release(_ record: AllocationRecord) throws(IPAMError) -> Bool { try base.release(record) }
     public func transfer(_ record: AllocationRecord, to owner: AllocationOwner) throws(IPAMError) -> Bool {

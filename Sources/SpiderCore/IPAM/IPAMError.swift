@@ -30,6 +30,8 @@ public enum IPAMError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidStore(String)
     /// The store failed (I/O, permissions, a corrupt file).
     case store(String)
+    /// A stored document cannot be read; the other pools keep working.
+    case unreadableDocument(UnreadableDocument)
     /// The store is busy or unreachable; the caller may retry.
     case storeUnavailable(String)
     /// A manifest was refused.
@@ -64,6 +66,8 @@ public enum IPAMError: Error, Sendable, Hashable, CustomStringConvertible {
             "cannot delete IPPool \(name) with allocated IPs(\(allocated)); release them first or use --force"
         case .invalidStore(let reason): "invalid store setting: \(reason)"
         case .store(let reason): "store error: \(reason)"
+        case .unreadableDocument(let document):
+            "\(document.kind) \(document.name) is damaged in the store (\(document.reason)): re-apply its manifest, or run `spiderctl store check --repair`"
         case .storeUnavailable(let reason): "store unavailable, try again later: \(reason)"
         case .manifest(let error): error.description
         }

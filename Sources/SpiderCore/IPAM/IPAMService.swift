@@ -22,7 +22,14 @@ public struct IPAMService<Store: Ledger>: Sendable {
             let clean = (try? PoolSelector(pools: pools).candidates(for: request))?.cleanGateway ?? request.cleanGateway
             return result(held, byName, cleanGateway: clean)
         }
-        let selection = try PoolSelector(pools: pools).candidates(for: request)
+        let selection: (rule: PoolSelector.Rule, pools: [IPFamily: [String]], cleanGateway: Bool)
+        do {
+            selection = try PoolSelector(pools: pools).candidates(for: request)
+        } catch .poolNotFound(let name) {
+            // A pool whose stored document is damaged is named as such, not as missing.
+            if let damaged = view.unreadablePools.first(where: { $0.name == name }) { throw .unreadableDocument(damaged) }
+            throw .poolNotFound(name)
+        }
 
         let reserved = IPAMService.reservedAddresses(view.reserved)
         var taken: [Taken] = []
@@ -44,13 +51,17 @@ public struct IPAMService<Store: Ledger>: Sendable {
                 throw error
             }
         }
-        return result(taken.map(\.record), byName, cleanGateway: selection.cleanGateway)
+        var current = byName
+        for item in taken { if let pool = item.pool { current[pool.name] = pool } }
+        return result(taken.map(\.record), current, cleanGateway: selection.cleanGateway)
     }
 
     /// An address taken by one ADD, and who held it before when it was taken over.
     struct Taken {
         var record: AllocationRecord
         var previousOwner: AllocationOwner?
+        /// The pool as it was when the address was taken (its gateway and routes go in the result).
+        var pool: SpiderIPPool?
     }
 
     func allocate(_ family: IPFamily, _ candidates: [String], _ pools: [String: SpiderIPPool], _ reserved: IPRangeSet,
@@ -59,36 +70,45 @@ public struct IPAMService<Store: Ledger>: Sendable {
         if let address = fixed.first { return try allocateFixed(address, candidates, pools, reserved, request) }
         var racesLost = false
         var deleted: [String] = []
-        for name in candidates {
-            guard let pool = pools[name], let space = try? PoolAddressSpace(subnet: pool.subnet, ips: pool.ips, excludeIPs: pool.excludeIPs) else { continue }
+        // What the pool as stored now may hand out: read again inside the lock, so that a pool
+        // changed (or deleted) since the ADD read the list is used as it is now.
+        let available = { (pool: SpiderIPPool) -> IPRangeSet? in
+            let pool = IPPoolWebhook.defaulted(pool)
+            guard let space = try? PoolAddressSpace(subnet: pool.subnet, ips: pool.ips, excludeIPs: pool.excludeIPs),
+                  space.subnet.family == family else { return nil }
+            return space.effective.subtracting(reserved).subtracting(.unassignable)
+        }
+        for name in candidates where pools[name] != nil {
             attempts: for attempt in 0..<maxAttempts {
+                // After a lost race, spread over the lowest free addresses so that allocators
+                // on other nodes stop colliding on the same one.
+                let spread = attempt == 0 ? 1 : min(1 << attempt, 64)
                 let outcome = try ledger.withPoolLock(name) { () throws(IPAMError) -> Taken?? in
-                    // The pool may have been deleted since the list was read.
-                    guard let records = try ledger.poolRecords(name) else {
+                    guard let occupancy = try ledger.occupancy(of: name, for: request, limit: spread, available: available) else {
                         deleted.append(name)
                         return .some(nil)
                     }
+                    let pool = IPPoolWebhook.defaulted(occupancy.pool)
                     // A concurrent ADD of the same attachment got here first: the same answer.
-                    if let mine = records.first(where: { $0.owner.attachment == request.attachment }) {
-                        return Taken(record: mine, previousOwner: mine.owner)
-                    }
+                    if let mine = occupancy.mine { return Taken(record: mine, previousOwner: mine.owner, pool: pool) }
                     // The same Pod's NIC from an earlier sandbox, or its parked sticky address: take it over.
-                    if let previous = AddressChooser.previousHolding(records, request) {
+                    if let previous = occupancy.previous {
                         let mine = AllocationRecord(pool: name, address: previous.address, owner: request.owner)
-                        return try ledger.transfer(previous, to: request.owner) ? Taken(record: mine, previousOwner: previous.owner) : nil
+                        return try ledger.transfer(previous, to: request.owner) ? Taken(record: mine, previousOwner: previous.owner, pool: pool) : nil
                     }
-                    // After a lost race, spread over the lowest free addresses so that allocators
-                    // on other nodes stop colliding on the same one.
-                    let spread = attempt == 0 ? 1 : min(1 << attempt, 64)
-                    guard let address = AddressChooser.choose(space: space, records: records, reserved: reserved,
-                                                              cursor: nil, request: request, spread: spread) else { return .some(nil) }
-                    if let evicted = records.first(where: { $0.address == address }) {
+                    let address: IPAddress
+                    if let pick = spread > 1 ? occupancy.free.randomElement() : occupancy.free.first {
+                        address = pick
+                    } else if let evicted = occupancy.parked {
                         // The pool is otherwise full: a parked address of another Pod is reused.
                         guard try ledger.release(evicted) else { return nil }
+                        address = evicted.address
+                    } else {
+                        return .some(nil)
                     }
                     let record = AllocationRecord(pool: name, address: address, owner: request.owner)
                     guard try ledger.reserve(record) else { return nil }
-                    return Taken(record: record, previousOwner: nil)
+                    return Taken(record: record, previousOwner: nil, pool: pool)
                 }
                 switch outcome {
                 case .some(.some(let taken)): return taken
@@ -110,27 +130,32 @@ public struct IPAMService<Store: Ledger>: Sendable {
 
     func allocateFixed(_ address: IPAddress, _ candidates: [String], _ pools: [String: SpiderIPPool], _ reserved: IPRangeSet,
                        _ request: AllocationRequest) throws(IPAMError) -> Taken {
-        for name in candidates {
-            guard let pool = pools[name], let space = try? PoolAddressSpace(subnet: pool.subnet, ips: pool.ips, excludeIPs: pool.excludeIPs),
-                  space.listed.contains(address) else { continue }
-            guard space.effective.contains(address) else { throw .fixedAddressUnavailable(address, pool: name, reason: "it is in excludeIPs") }
-            guard !IPRangeSet.unassignable.contains(address) else {
-                throw .fixedAddressUnavailable(address, pool: name, reason: "it is an unspecified, loopback, multicast or broadcast address")
-            }
-            guard !reserved.contains(address) else { throw .fixedAddressUnavailable(address, pool: name, reason: "it is reserved by a SpiderReservedIP") }
-            return try ledger.withPoolLock(name) { () throws(IPAMError) -> Taken in
+        for name in candidates where pools[name] != nil {
+            let taken = try ledger.withPoolLock(name) { () throws(IPAMError) -> Taken? in
+                // The pool as stored now: it may have been changed or deleted since the list was read.
+                guard let stored = try ledger.pool(named: name) else { throw .poolNotFound(name) }
+                let pool = IPPoolWebhook.defaulted(stored)
+                guard let space = try? PoolAddressSpace(subnet: pool.subnet, ips: pool.ips, excludeIPs: pool.excludeIPs),
+                      space.listed.contains(address) else { return nil }
+                guard space.effective.contains(address) else { throw .fixedAddressUnavailable(address, pool: name, reason: "it is in excludeIPs") }
+                guard !IPRangeSet.unassignable.contains(address) else {
+                    throw .fixedAddressUnavailable(address, pool: name, reason: "it is an unspecified, loopback, multicast or broadcast address")
+                }
+                guard !reserved.contains(address) else { throw .fixedAddressUnavailable(address, pool: name, reason: "it is reserved by a SpiderReservedIP") }
                 let record = AllocationRecord(pool: name, address: address, owner: request.owner)
-                if let current = try ledger.records(pool: name).first(where: { $0.address == address }) {
+                if let current = try ledger.record(in: name, at: address) {
                     // Parked for this Pod, or held by an earlier sandbox of it: take it over.
+                    if current.owner.attachment == request.attachment { return Taken(record: current, previousOwner: current.owner, pool: pool) }
                     let mine = AddressChooser.previousHolding([current], request) != nil
                     guard mine, try ledger.transfer(current, to: request.owner) else {
                         throw .fixedAddressTaken(address, pool: name, holder: current.owner.pod.isEmpty ? current.owner.attachment.description : current.owner.pod)
                     }
-                    return Taken(record: record, previousOwner: current.owner)
+                    return Taken(record: record, previousOwner: current.owner, pool: pool)
                 }
                 guard try ledger.reserve(record) else { throw .fixedAddressTaken(address, pool: name, holder: "another attachment") }
-                return Taken(record: record, previousOwner: nil)
+                return Taken(record: record, previousOwner: nil, pool: pool)
             }
+            if let taken { return taken }
         }
         throw .fixedAddressOutsidePools(address, pools: candidates)
     }

@@ -24,6 +24,22 @@ public protocol Ledger: Sendable {
     /// What an ADD reads first: every pool, every reserved-IP set and what the attachment
     /// already holds; one read where the ledger can.
     func allocationView(for attachment: Attachment) throws(IPAMError) -> AllocationView
+    /// One pool as stored now, or `nil` when there is none of that name.
+    func pool(named name: String) throws(IPAMError) -> SpiderIPPool?
+    /// The record of `address` in `pool`, if it is held.
+    func record(in pool: String, at address: IPAddress) throws(IPAMError) -> AllocationRecord?
+    /// What one allocation attempt needs of `pool`, or `nil` when no such pool is stored.
+    /// Called inside ``withPoolLock(_:_:)``. A ledger with an index of held addresses answers
+    /// without reading every record, so an ADD costs the same at any occupancy.
+    /// - Parameters:
+    ///   - request: the allocation (its attachment and Pod find ``PoolOccupancy/mine`` and
+    ///     ``PoolOccupancy/previous``).
+    ///   - limit: how many of the lowest free addresses to return.
+    ///   - available: the addresses the pool as stored now may hand out, or `nil` for none.
+    func occupancy(of pool: String, for request: AllocationRequest, limit: Int,
+                   available: (SpiderIPPool) -> IPRangeSet?) throws(IPAMError) -> PoolOccupancy?
+    /// Stored documents that cannot be read, left out of ``pools()`` and ``reservedIPs()``.
+    func unreadableDocuments() throws(IPAMError) -> [UnreadableDocument]
     /// The records an attachment holds, in every pool.
     func records(of attachment: Attachment) throws(IPAMError) -> [AllocationRecord]
     /// Every record of every pool.
@@ -78,11 +94,14 @@ public struct AllocationView: Sendable {
     public var pools: [SpiderIPPool]
     public var reserved: [SpiderReservedIP]
     public var held: [AllocationRecord]
+    /// Pools whose stored document cannot be read (an ADD that names one fails naming it).
+    public var unreadablePools: [UnreadableDocument]
 
-    public init(pools: [SpiderIPPool], reserved: [SpiderReservedIP], held: [AllocationRecord]) {
+    public init(pools: [SpiderIPPool], reserved: [SpiderReservedIP], held: [AllocationRecord], unreadablePools: [UnreadableDocument] = []) {
         self.pools = pools
         self.reserved = reserved
         self.held = held
+        self.unreadablePools = unreadablePools
     }
 }
 
@@ -98,6 +117,22 @@ extension Ledger {
     public func allocationView(for attachment: Attachment) throws(IPAMError) -> AllocationView {
         AllocationView(pools: try pools(), reserved: try reservedIPs(), held: try records(of: attachment))
     }
+
+    public func pool(named name: String) throws(IPAMError) -> SpiderIPPool? {
+        try pools().first { $0.name == name }
+    }
+
+    public func record(in pool: String, at address: IPAddress) throws(IPAMError) -> AllocationRecord? {
+        try records(pool: pool).first { $0.address == address }
+    }
+
+    public func occupancy(of pool: String, for request: AllocationRequest, limit: Int,
+                          available: (SpiderIPPool) -> IPRangeSet?) throws(IPAMError) -> PoolOccupancy? {
+        guard let records = try poolRecords(pool), let stored = try self.pool(named: pool) else { return nil }
+        return PoolOccupancy(pool: stored, records: records, request: request, available: available(stored), limit: limit)
+    }
+
+    public func unreadableDocuments() throws(IPAMError) -> [UnreadableDocument] { [] }
 
     public func hasPool(named name: String) throws(IPAMError) -> Bool {
         try pools().contains { $0.name == name }

@@ -8,6 +8,9 @@ extension IPAMService {
         try withStoreLock { () throws(IPAMError) -> [String] in
             var stored = try ledger.pools()
             var reservedStored = try ledger.reservedIPs()
+            // A damaged stored document is replaced by a sound one, checked against what its
+            // pool still holds.
+            let damaged = Set(try ledger.unreadableDocuments().filter { $0.kind == SpiderIPPool.kind }.map(\.name))
             var pools: [SpiderIPPool] = []
             var reserved: [SpiderReservedIP] = []
             var outcome: [String] = []
@@ -18,7 +21,7 @@ extension IPAMService {
                     var checks = context
                     checks.existingPools = stored.filter { $0.name != pool.name }
                     let old = stored.first(where: { $0.name == pool.name })
-                    let records = old == nil ? [] : try ledger.records(pool: pool.name)
+                    let records = old == nil && !damaged.contains(pool.name) ? [] : try ledger.records(pool: pool.name)
                     let allocated = Dictionary(records.map { ($0.address, $0.owner.pod.isEmpty ? $0.owner.attachment.description : $0.owner.pod) },
                                                uniquingKeysWith: { a, _ in a })
                     do throws(ManifestError) {
@@ -27,7 +30,8 @@ extension IPAMService {
                             outcome.append("spiderippool/\(pool.name) \(old.manifest == pool.manifest ? "unchanged" : "configured")")
                         } else {
                             try IPPoolWebhook.validateCreate(pool, context: checks)
-                            outcome.append("spiderippool/\(pool.name) created")
+                            if !records.isEmpty { try IPPoolWebhook.validateUpdate(old: pool, new: pool, allocated: allocated, context: checks) }
+                            outcome.append("spiderippool/\(pool.name) \(damaged.contains(pool.name) ? "configured (it replaces a damaged document)" : "created")")
                         }
                     } catch {
                         throw .manifest(error)
@@ -72,7 +76,7 @@ extension IPAMService {
     /// Deletes a pool; refused while it holds allocations unless `force`, which drops them.
     public func deletePool(named name: String, force: Bool = false) throws(IPAMError) {
         try withStoreLock { () throws(IPAMError) in
-            guard try ledger.pools().contains(where: { $0.name == name }) else { throw .poolNotFound(name) }
+            guard try ledger.hasPool(named: name) else { throw .poolNotFound(name) }
             let held = try ledger.records(pool: name).filter { !$0.owner.isParked }
             guard held.isEmpty || force else { throw .poolInUse(name, allocated: held.count) }
             try ledger.deletePool(named: name)

@@ -71,9 +71,16 @@ struct PoolGet: ParsableCommand {
     func run() throws {
         let service = try store.service()
         var pools = try attempt { () throws(IPAMError) in try service.ledger.pools() }
+        // Damaged documents are named (the other pools are still listed).
+        let damaged = try attempt { () throws(IPAMError) in try service.ledger.unreadableDocuments() }
         if let name {
             pools = pools.filter { $0.name == name }
+            if pools.isEmpty, let document = damaged.first(where: { $0.name == name && $0.kind == SpiderIPPool.kind }) {
+                throw CommandFailure(IPAMError.unreadableDocument(document).description)
+            }
             guard !pools.isEmpty else { throw CommandFailure("IPPool \(name) not found") }
+        } else {
+            for document in damaged { Console.error("warning: \(IPAMError.unreadableDocument(document).description)") }
         }
         var statuses: [(SpiderIPPool, [AllocationRecord], AddressCount)] = []
         for pool in pools {

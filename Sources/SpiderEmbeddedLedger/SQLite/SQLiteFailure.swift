@@ -1,0 +1,13 @@
+import CSQLite
+
+/// A failed SQLite call: its primary result code and SQLite's own message.
+struct SQLiteFailure: Error, Sendable {
+    var code: Int32
+    var message: String
+
+    /// The primary result code (the extended code's low byte).
+    var primary: Int32 { code & 0xff }
+
+    /// Whether another connection held the database past the busy timeout.
+    var isBusy: Bool { primary == SQLITE_BUSY || primary == SQLITE_LOCKED }
+}
