@@ -135,7 +135,13 @@ final class StoreDirectory {
     /// closes.
     func openLockFile(_ name: String) throws(IPAMError) -> Int32 {
         let file = openat(descriptor, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard file >= 0 else { throw StoreDirectory.refusal(errno, path + "/" + name, isLink: errno == ELOOP) }
+        guard file >= 0 else {
+            let code = errno
+            if code == EROFS || code == EACCES || code == EPERM {
+                throw .store("\(path) is not writable (\(name): \(String(cString: strerror(code)))): nothing was changed")
+            }
+            throw StoreDirectory.refusal(code, path + "/" + name, isLink: code == ELOOP)
+        }
         return file
     }
 

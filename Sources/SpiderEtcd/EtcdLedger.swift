@@ -189,6 +189,12 @@ public struct EtcdLedger: Ledger {
     /// as the pool's own key. The view is exact: any key deleted since makes the merged view
     /// larger than the count, and then the pool is read whole again.
     public func poolRecords(_ pool: String) throws(IPAMError) -> [AllocationRecord]? {
+        try snapshot(pool)?.records
+    }
+
+    /// The pool's document and its records, read in one transaction; `nil` when the pool is
+    /// not stored.
+    func snapshot(_ pool: String) throws(IPAMError) -> (document: EtcdKeyValue, records: [AllocationRecord])? {
         try EtcdLedger.checkName(pool)
         let keyPrefix = recordPrefix(pool)
         let cached = views.withLock { $0[pool] }
@@ -199,7 +205,7 @@ public struct EtcdLedger: Ledger {
             operations.append(.range(prefix: keyPrefix))
         }
         let answer = try run { () throws(EtcdError) in try client.txn([], success: operations) }
-        guard answer.responses.count == operations.count, answer.responses[0].keyValues.first != nil else {
+        guard answer.responses.count == operations.count, let document = answer.responses[0].keyValues.first else {
             views.withLock { $0[pool] = nil }
             return nil
         }
@@ -209,10 +215,18 @@ public struct EtcdLedger: Ledger {
         }
         if cached != nil && Int64(records.count) != answer.responses[2].count {
             views.withLock { $0[pool] = nil }
-            return try poolRecords(pool)
+            return try snapshot(pool)
         }
         views.withLock { $0[pool] = PoolView(revision: answer.revision, records: records) }
-        return records.values.sorted { $0.address < $1.address }
+        return (document, records.values.sorted { $0.address < $1.address })
+    }
+
+    /// One read for the pool as stored now and its records (the same transaction as before the
+    /// pool was read again under the lock).
+    public func occupancy(of pool: String, for request: AllocationRequest, limit: Int,
+                          available: (SpiderIPPool) -> IPRangeSet?) throws(IPAMError) -> PoolOccupancy? {
+        guard let (document, records) = try snapshot(pool), let stored = try decodePools([document]).first else { return nil }
+        return PoolOccupancy(pool: stored, records: records, request: request, available: available(stored), limit: limit)
     }
 
     func records(of attachment: Attachment, entries: [EtcdKeyValue]) throws(IPAMError) -> [AllocationRecord] {

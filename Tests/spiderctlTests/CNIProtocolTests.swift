@@ -142,7 +142,8 @@ final class CNIWorkspace {
 
     /// Runs a plugin with exactly `environment` (plus PATH when run inside `namespace`, where
     /// `ip netns exec NAMESPACE env -i ...` starts it) and `stdin`.
-    func execute(_ executable: String, _ environment: [String: String], stdin: String, namespace: String? = nil) throws -> CNIOutcome {
+    func execute(_ executable: String, _ environment: [String: String], stdin: String, namespace: String? = nil,
+                 arguments: [String] = []) throws -> CNIOutcome {
         let id = UUID().uuidString
         let input = io + "/\(id).in", output = io + "/\(id).out", errors = io + "/\(id).err"
         try Data(stdin.utf8).write(to: URL(fileURLWithPath: input))
@@ -159,7 +160,7 @@ final class CNIWorkspace {
             process.environment = ["PATH": CNITools.path]
         } else {
             process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = []
+            process.arguments = arguments
             process.environment = environment
         }
         let stdinHandle = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
