@@ -357,6 +357,13 @@ public struct EmbeddedLedger: Ledger {
         return try handle.write { _ throws(IPAMError) -> T in try body() }
     }
 
+    /// Runs a whole ADD or DEL in one write transaction (when the store exists): one queue on
+    /// `store.lock`, and what it read is what it writes over.
+    public func withTransaction<T>(_ body: () throws(IPAMError) -> T) throws(IPAMError) -> T {
+        guard try exists() else { return try body() }
+        return try handle.write { _ throws(IPAMError) -> T in try body() }
+    }
+
     /// Runs `body` in one write transaction: pool changes and allocations are ordered.
     public func withStoreLock<T>(_ body: () throws(IPAMError) -> T) throws(IPAMError) -> T {
         try handle.write { _ throws(IPAMError) -> T in try body() }

@@ -155,20 +155,6 @@ final class StoreDirectory {
         return true
     }
 
-    /// Removes the subdirectory `name` if it is empty; quietly does nothing otherwise.
-    func removeDirectoryIfEmpty(_ name: String) {
-        unlinkat(descriptor, name, AT_REMOVEDIR)
-    }
-
-    /// Hard-links `name` as `target` in `directory`; `false` when `target` exists.
-    func link(_ name: String, into directory: StoreDirectory, as target: String) throws(IPAMError) -> Bool {
-        guard linkat(descriptor, name, directory.descriptor, target, 0) == 0 else {
-            if errno == EEXIST { return false }
-            throw StoreDirectory.failure("link \(directory.path)/\(target)")
-        }
-        return true
-    }
-
     /// Renames `name` over `target` in `directory`, atomically.
     func rename(_ name: String, into directory: StoreDirectory, as target: String) throws(IPAMError) {
         guard renameat(descriptor, name, directory.descriptor, target) == 0 else {
@@ -193,18 +179,6 @@ final class StoreDirectory {
     static func sameFile(_ a: stat?, _ b: stat?) -> Bool {
         guard let a, let b else { return false }
         return a.st_ino == b.st_ino && a.st_dev == b.st_dev
-    }
-
-    /// Runs `body` holding an exclusive `flock` on the file `name` (created 0600).
-    func withLock<T>(_ name: String, _ body: () throws(IPAMError) -> T) throws(IPAMError) -> T {
-        let file = openat(descriptor, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard file >= 0 else { throw StoreDirectory.refusal(errno, path + "/" + name, isLink: errno == ELOOP) }
-        defer { close(file) }
-        while flock(file, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw StoreDirectory.failure("lock \(path)/\(name)") }
-        }
-        defer { flock(file, LOCK_UN) }
-        return try body()
     }
 
     /// An error for the current `errno`.

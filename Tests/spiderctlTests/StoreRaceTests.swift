@@ -182,7 +182,9 @@ final class RaceHooks: @unchecked Sendable {
     }
 }
 
-/// The embedded ledger with a stop at the hooks' points; everything else is forwarded.
+/// The embedded ledger with a stop at the hooks' points; everything else is forwarded but
+/// `withTransaction`: the ADD then runs as over a ledger without one, so the window between its
+/// first read and its pool lock exists, and the test can hold it open.
 struct WidenedLedger: Ledger {
     let base: EmbeddedLedger
     let hooks: RaceHooks

@@ -40,6 +40,7 @@ public struct AnyLedger: Ledger {
         try base.withPoolLock(pool, body)
     }
     public func withStoreLock<T>(_ body: () throws(IPAMError) -> T) throws(IPAMError) -> T { try base.withStoreLock(body) }
+    public func withTransaction<T>(_ body: () throws(IPAMError) -> T) throws(IPAMError) -> T { try base.withTransaction(body) }
     public var isShared: Bool { base.isShared }
     public var hasOptimisticWrites: Bool { base.hasOptimisticWrites }
     public func pause(afterAttempt attempt: Int) { base.pause(afterAttempt: attempt) }

@@ -14,6 +14,10 @@ public struct IPAMService<Store: Ledger>: Sendable {
     /// Allocates one address per wanted family for the attachment; idempotent per attachment
     /// (a retried ADD returns what the attachment already holds), all-or-nothing across families.
     public func allocate(_ request: AllocationRequest) throws(IPAMError) -> AllocationResult {
+        try ledger.withTransaction { () throws(IPAMError) -> AllocationResult in try allocateInTransaction(request) }
+    }
+
+    func allocateInTransaction(_ request: AllocationRequest) throws(IPAMError) -> AllocationResult {
         let view = try ledger.allocationView(for: request.attachment)
         let pools = view.pools.map(IPPoolWebhook.defaulted)
         let byName = Dictionary(pools.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -193,11 +197,13 @@ public struct IPAMService<Store: Ledger>: Sendable {
     ///   ``AllocationRequest/ownerKind``).
     public func release(_ attachment: Attachment, sticky: AllocationRequest.StickyPolicy = .auto,
                         ownerKind: String? = nil) throws(IPAMError) -> [AllocationRecord] {
-        var released: [AllocationRecord] = []
-        for record in try ledger.records(of: attachment) {
-            if try giveBack(record, sticky, ownerKind: ownerKind) { released.append(record) }
+        try ledger.withTransaction { () throws(IPAMError) -> [AllocationRecord] in
+            var released: [AllocationRecord] = []
+            for record in try ledger.records(of: attachment) {
+                if try giveBack(record, sticky, ownerKind: ownerKind) { released.append(record) }
+            }
+            return released
         }
-        return released
     }
 
     /// Releases one record, or parks it for a sticky Pod; `false` when it was no longer held.

@@ -66,6 +66,12 @@ public protocol Ledger: Sendable {
     /// whose writes are compare-and-swap transactions).
     func withPoolLock<T>(_ pool: String, _ body: () throws(IPAMError) -> T) throws(IPAMError) -> T
 
+    /// Runs a whole ADD or DEL (its reads and its writes) as one unit where the ledger can: the
+    /// embedded ledger makes it one local transaction, so its processes queue once and never
+    /// see each other half-way. Ledgers whose writes are compare-and-swap transactions run
+    /// `body` as it is (the default). Never creates a store that does not exist.
+    func withTransaction<T>(_ body: () throws(IPAMError) -> T) throws(IPAMError) -> T
+
     /// Runs `body` while no other writer changes the set of pools and reserved IPs (pool
     /// management's validate-then-store); never taken by allocation.
     func withStoreLock<T>(_ body: () throws(IPAMError) -> T) throws(IPAMError) -> T
@@ -139,6 +145,8 @@ extension Ledger {
     }
 
     public func withStoreLock<T>(_ body: () throws(IPAMError) -> T) throws(IPAMError) -> T { try body() }
+
+    public func withTransaction<T>(_ body: () throws(IPAMError) -> T) throws(IPAMError) -> T { try body() }
 
     public var isShared: Bool { false }
 
