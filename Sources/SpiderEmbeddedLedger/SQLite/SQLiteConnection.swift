@@ -7,6 +7,8 @@ final class SQLiteConnection {
     let handle: OpaquePointer
     let path: String
     private var statements: [String: SQLiteStatement] = [:]
+    /// How many frames the write-ahead log held after the last commit (0 before any).
+    private(set) var logFrames: Int32 = 0
 
     /// Opens `path` read-write; with `create`, a missing file is created, otherwise it is an
     /// error (`SQLITE_CANTOPEN`). Symbolic links are refused.
@@ -30,7 +32,20 @@ final class SQLiteConnection {
         }
     }
 
+    /// Keeps ``logFrames`` current after every commit. This replaces SQLite's own automatic
+    /// checkpoint: the owner decides when to empty the log.
+    func trackLog() {
+        sqlite3_wal_hook(handle, { context, _, _, frames in
+            if let context { Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue().logFrames = frames }
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    /// Records that the log was emptied.
+    func logEmptied() { logFrames = 0 }
+
     deinit {
+        sqlite3_wal_hook(handle, nil, nil)
         statements.removeAll()
         sqlite3_close_v2(handle)
     }
