@@ -5,7 +5,7 @@
 #      implementation (CYCLES cycles, the four cases alternating);
 #   2. the peak memory (max RSS) of one ADD and one DEL with 10,000 addresses held (ours and
 #      host-local);
-#   3. a burst of 64 concurrent ADDs on one pool: wall time and duplicates.
+#   3. a burst of 64 concurrent ADDs on one pool, 9 rounds: median wall time and duplicates.
 # With BASELINE_CNI and BASELINE_SPIDERCTL (an earlier build's binaries), the earlier ledger
 # runs the same cases beside them. Prints Markdown on stdout (Docs/PERFORMANCE.md).
 #
@@ -99,28 +99,32 @@ declare -A mem
 for impl in spider host; do mem[$impl]=$(memory "$impl"); done
 mem[base]="—"
 
-# 3. 64 concurrent ADDs on one pool.
-burst() {  # IMPL
-    fill "$1" burst 0
-    local start=${EPOCHREALTIME/./} i
+# 3. 64 concurrent ADDs on one pool, on a fresh store each round (9 rounds, the implementations
+#    alternating): the median wall time, and the fewest distinct addresses any round handed out.
+burst() {  # IMPL ROUND
+    local store="burst$2" start i
+    fill "$1" "$store" 0
+    start=${EPOCHREALTIME/./}
     for ((i = 0; i < 64; i++)); do
         CNI_COMMAND=ADD CNI_CONTAINERID="b$i" CNI_NETNS=/proc/self/ns/net CNI_IFNAME=eth0 CNI_PATH="$bin" \
-            CNI_ARGS="IgnoreUnknown=1" "$(plugin_of "$1")" <<<"$(config_of "$1" burst)" >"$work/burst-$1-$i" 2>&1 &
+            CNI_ARGS="IgnoreUnknown=1" "$(plugin_of "$1")" <<<"$(config_of "$1" "$store")" >"$work/burst-$1-$i" 2>&1 &
     done
     wait
-    echo $(((${EPOCHREALTIME/./} - start) / 1000))
+    echo $(((${EPOCHREALTIME/./} - start) / 1000)) >>"$work/wall-$1"
+    cat "$work"/burst-"$1"-* | { grep -o '"address": *"[^"]*"' || true; } | sort -u | wc -l >>"$work/distinct-$1"
 }
+for ((round = 0; round < 9; round++)); do for impl in "${impls[@]}"; do burst "$impl" "$round"; done; done
 declare -A wall distinct
 for impl in "${impls[@]}"; do
-    wall[$impl]=$(burst "$impl")
-    distinct[$impl]=$(cat "$work"/burst-"$impl"-* | { grep -o '"address": *"[^"]*"' || true; } | sort -u | wc -l)
+    wall[$impl]=$(sort -n "$work/wall-$impl" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    distinct[$impl]=$(sort -n "$work/distinct-$impl" | head -n 1)
 done
 
 name() { case "$1" in spider) echo "spiderpool (SQLite ledger)" ;; host) echo "host-local" ;; base) echo "spiderpool, earlier ledger" ;; esac; }
 size_mib=$(awk -v b="$(stat -c %s "$cni_binary")" 'BEGIN { printf "%.1f", b / 1048576 }')
 echo "## Store at scale ($(nproc) cores, $(date -u +%Y-%m-%d), spider-cni: release, fully static, $size_mib MiB; $cycles cycles)"
 echo
-echo "| implementation | ADD+DEL, 0 held (median / p90) | ADD+DEL, $held held (median / p90) | $held held ÷ 0 held | peak RSS, 10,000 held: ADD / DEL | 64 concurrent ADDs: wall, distinct addresses |"
+echo "| implementation | ADD+DEL, 0 held (median / p90) | ADD+DEL, $held held (median / p90) | $held held ÷ 0 held | peak RSS, 10,000 held: ADD / DEL | 64 concurrent ADDs, 9 rounds: median wall, fewest distinct addresses |"
 echo "|---|---|---|---|---|---|"
 for impl in "${impls[@]}"; do
     echo "| $(name "$impl") | ${med[$impl-empty]} / ${p90[$impl-empty]} ms | ${med[$impl-full]} / ${p90[$impl-full]} ms | $(ratio "${med[$impl-full]}" "${med[$impl-empty]}")× | ${mem[$impl]} MiB | ${wall[$impl]} ms, ${distinct[$impl]} |"
