@@ -102,9 +102,15 @@ let package = Package(
             dependencies: ["SpiderFuzzTargets"],
             path: "Fuzz/spider-fuzz"
         ),
+        // Test ledgers over the embedded ledger, and the first-layout store fixture.
+        .target(
+            name: "LedgerTestSupport",
+            dependencies: ["SpiderCore", "SpiderEmbeddedLedger"],
+            path: "Tests/LedgerTestSupport"
+        ),
         .testTarget(
             name: "SpiderCoreTests",
-            dependencies: ["SpiderCore", "SpiderYAML", "SpiderEmbeddedLedger", "SpiderScenario", "SpiderCNI", "SpiderFuzzTargets"]
+            dependencies: ["SpiderCore", "SpiderYAML", "SpiderEmbeddedLedger", "SpiderScenario", "SpiderCNI", "SpiderFuzzTargets", "LedgerTestSupport"]
         ),
         .testTarget(
             name: "SpiderNetlinkTests",
@@ -126,7 +132,7 @@ let package = Package(
         ),
         .testTarget(
             name: "spiderctlTests",
-            dependencies: ["SpiderCore", "SpiderYAML", "SpiderEmbeddedLedger", "SpiderEtcd", "EtcdTestSupport"]
+            dependencies: ["SpiderCore", "SpiderYAML", "SpiderEmbeddedLedger", "SpiderEtcd", "EtcdTestSupport", "LedgerTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -3,6 +3,7 @@ import Testing
 @testable import SpiderCore
 import SpiderCNI
 import SpiderEmbeddedLedger
+import LedgerTestSupport
 
 /// The embedded ledger never touches a file that is not its own, never creates a store by
 /// reading, stores names of any valid length, and keeps damaged records held (issue 14).
@@ -185,8 +186,9 @@ struct EmbeddedLedgerSafetyTests {
 
     @Test("a first-layout record with damaged bytes keeps its owner from the owners index: GC keeps it, DEL releases it")
     func damagedRecord() throws {
-        let root = try FirstLayoutFixture.unpack()
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let parent = Self.scratch("first-layout")
+        let root = try FirstLayoutFixture.unpack(into: parent)
+        defer { try? FileManager.default.removeItem(atPath: parent) }
         let ledger = try EmbeddedLedger(root: root)
         let service = IPAMService(ledger: ledger)
         let c2 = try SpiderCore.Attachment(containerID: "c2", interface: "eth0")
@@ -201,24 +203,9 @@ struct EmbeddedLedgerSafetyTests {
     // MARK: Item 19: a pool deleted under an ADD
 
     /// An embedded ledger whose pools vanish between the ADD's first read and its pool lock.
-    struct VanishingPools: Ledger {
+    struct VanishingPools: ForwardingLedger {
         let base: EmbeddedLedger
-        func pools() throws(IPAMError) -> [SpiderIPPool] { try base.pools() }
-        func putPool(_ pool: SpiderIPPool) throws(IPAMError) { try base.putPool(pool) }
-        func deletePool(named name: String) throws(IPAMError) { try base.deletePool(named: name) }
-        func reservedIPs() throws(IPAMError) -> [SpiderReservedIP] { try base.reservedIPs() }
-        func putReservedIP(_ reserved: SpiderReservedIP) throws(IPAMError) { try base.putReservedIP(reserved) }
-        func deleteReservedIP(named name: String) throws(IPAMError) { try base.deleteReservedIP(named: name) }
-        func records(pool: String) throws(IPAMError) -> [AllocationRecord] { try base.records(pool: pool) }
         func poolRecords(_ pool: String) throws(IPAMError) -> [AllocationRecord]? { nil }
-        func records(of attachment: SpiderCore.Attachment) throws(IPAMError) -> [AllocationRecord] { try base.records(of: attachment) }
-        func allRecords() throws(IPAMError) -> [AllocationRecord] { try base.allRecords() }
-        func reserve(_ record: AllocationRecord) throws(IPAMError) -> Bool { try base.reserve(record) }
-        func release(_ record: AllocationRecord) throws(IPAMError) -> Bool { try base.release(record) }
-        func transfer(_ record: AllocationRecord, to owner: AllocationOwner) throws(IPAMError) -> Bool { try base.transfer(record, to: owner) }
-        func cursor(pool: String) throws(IPAMError) -> IPAddress? { nil }
-        func setCursor(pool: String, _ address: IPAddress) throws(IPAMError) {}
-        func withPoolLock<T>(_ pool: String, _ body: () throws(IPAMError) -> T) throws(IPAMError) -> T { try base.withPoolLock(pool, body) }
     }
 
     @Test("an ADD whose pool was deleted meanwhile says the pool does not exist, not that it is used up")

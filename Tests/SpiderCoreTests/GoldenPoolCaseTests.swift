@@ -3,6 +3,7 @@ import Testing
 @testable import SpiderCore
 import SpiderYAML
 import SpiderEmbeddedLedger
+import LedgerTestSupport
 
 // Every case of `Tests/Fixtures/golden/ip/ip_cases.json` whose `fn` is one of
 // `GoldenIPCase.poolFunctions`: the pool webhook, pool ordering, wildcards, the allocation
@@ -373,7 +374,7 @@ enum GoldenPoolMapping {
 
 /// A ledger that always loses the race for an address (Spiderpool's "status update always
 /// Conflict"), counting the attempts.
-final class AlwaysConflictingLedger: Ledger, @unchecked Sendable {
+final class AlwaysConflictingLedger: ForwardingLedger, @unchecked Sendable {
     let base: EmbeddedLedger
     private let lock = NSLock()
     private var reserveCalls = 0
@@ -382,24 +383,11 @@ final class AlwaysConflictingLedger: Ledger, @unchecked Sendable {
 
     var attempts: Int { lock.withLock { reserveCalls } }
 
-    func pools() throws(IPAMError) -> [SpiderIPPool] { try base.pools() }
-    func putPool(_ pool: SpiderIPPool) throws(IPAMError) { try base.putPool(pool) }
-    func deletePool(named name: String) throws(IPAMError) { try base.deletePool(named: name) }
-    func reservedIPs() throws(IPAMError) -> [SpiderReservedIP] { try base.reservedIPs() }
-    func putReservedIP(_ reserved: SpiderReservedIP) throws(IPAMError) { try base.putReservedIP(reserved) }
-    func deleteReservedIP(named name: String) throws(IPAMError) { try base.deleteReservedIP(named: name) }
-    func records(pool: String) throws(IPAMError) -> [AllocationRecord] { try base.records(pool: pool) }
-    func records(of attachment: SpiderCore.Attachment) throws(IPAMError) -> [AllocationRecord] { try base.records(of: attachment) }
-    func allRecords() throws(IPAMError) -> [AllocationRecord] { try base.allRecords() }
     func reserve(_ record: AllocationRecord) throws(IPAMError) -> Bool {
         lock.withLock { reserveCalls += 1 }
         return false
     }
-    func release(_ record: AllocationRecord) throws(IPAMError) -> Bool { try base.release(record) }
     func transfer(_ record: AllocationRecord, to owner: AllocationOwner) throws(IPAMError) -> Bool { false }
-    func cursor(pool: String) throws(IPAMError) -> IPAddress? { try base.cursor(pool: pool) }
-    func setCursor(pool: String, _ address: IPAddress) throws(IPAMError) { try base.setCursor(pool: pool, address) }
-    func withPoolLock<T>(_ pool: String, _ body: () throws(IPAMError) -> T) throws(IPAMError) -> T { try base.withPoolLock(pool, body) }
 }
 
 // MARK: - Tests

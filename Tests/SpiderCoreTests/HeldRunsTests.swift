@@ -8,18 +8,6 @@ import SpiderEmbeddedLedger
 /// what ledgers without an index do), over random takes and releases.
 @Suite("embedded ledger: the index of held addresses")
 struct HeldRunsTests {
-    /// A deterministic generator (SplitMix64), so that a failure can be replayed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func pool(_ family: IPFamily) -> SpiderIPPool {
         family == .v4
             ? SpiderIPPool(name: "runs", subnet: "10.60.0.0/24", ips: ["10.60.0.1-10.60.0.40", "10.60.0.50-10.60.0.60"], excludeIPs: ["10.60.0.7"])
@@ -36,7 +24,7 @@ struct HeldRunsTests {
         let space = try PoolAddressSpace(subnet: pool.subnet, ips: pool.ips, excludeIPs: pool.excludeIPs)
         let available = space.effective.subtracting(.unassignable)
         let addresses = Array(available.addresses)
-        var random = Generator(state: seed)
+        var random = SeededGenerator(seed: seed)
         var request = AllocationRequest(attachment: try SpiderCore.Attachment(containerID: "probe", interface: "eth0"))
         request.podPools = family == .v4 ? PoolChoice(ipv4: ["runs"]) : PoolChoice(ipv6: ["runs"])
         for step in 0..<400 {

@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import SpiderCore
 import SpiderEmbeddedLedger
+import LedgerTestSupport
 
 /// The back-off after a lost compare-and-swap is the ledger's: `IPAMService` asks the ledger to
 /// pause only when its writes are optimistic, `AnyLedger` passes the call on, and ledgers that
@@ -11,7 +12,7 @@ import SpiderEmbeddedLedger
 struct LedgerPauseTests {
     /// An embedded ledger whose first `losses` reservations are lost to an imagined rival,
     /// recording the pauses asked of it.
-    final class RacingLedger: Ledger, @unchecked Sendable {
+    final class RacingLedger: ForwardingLedger, @unchecked Sendable {
         let base: EmbeddedLedger
         let optimistic: Bool
         let lossesLeft: Mutex<Int>
@@ -32,25 +33,6 @@ struct LedgerPauseTests {
                 return left > 0
             }
             return lost ? false : try base.reserve(record)
-        }
-
-        func pools() throws(IPAMError) -> [SpiderIPPool] { try base.pools() }
-        func putPool(_ pool: SpiderIPPool) throws(IPAMError) { try base.putPool(pool) }
-        func deletePool(named name: String) throws(IPAMError) { try base.deletePool(named: name) }
-        func reservedIPs() throws(IPAMError) -> [SpiderReservedIP] { try base.reservedIPs() }
-        func putReservedIP(_ reserved: SpiderReservedIP) throws(IPAMError) { try base.putReservedIP(reserved) }
-        func deleteReservedIP(named name: String) throws(IPAMError) { try base.deleteReservedIP(named: name) }
-        func records(pool: String) throws(IPAMError) -> [AllocationRecord] { try base.records(pool: pool) }
-        func records(of attachment: SpiderCore.Attachment) throws(IPAMError) -> [AllocationRecord] { try base.records(of: attachment) }
-        func allRecords() throws(IPAMError) -> [AllocationRecord] { try base.allRecords() }
-        func release(_ record: AllocationRecord) throws(IPAMError) -> Bool { try base.release(record) }
-        func transfer(_ record: AllocationRecord, to owner: AllocationOwner) throws(IPAMError) -> Bool {
-            try base.transfer(record, to: owner)
-        }
-        func cursor(pool: String) throws(IPAMError) -> IPAddress? { try base.cursor(pool: pool) }
-        func setCursor(pool: String, _ address: IPAddress) throws(IPAMError) { try base.setCursor(pool: pool, address) }
-        func withPoolLock<T>(_ pool: String, _ body: () throws(IPAMError) -> T) throws(IPAMError) -> T {
-            try base.withPoolLock(pool, body)
         }
     }
 

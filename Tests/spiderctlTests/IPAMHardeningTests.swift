@@ -1,4 +1,5 @@
 import Foundation
+import LedgerTestSupport
 import Testing
 
 /// The outside probe's findings on the `spiderpool` plugin and the CLI (issue 14), through the
@@ -28,7 +29,7 @@ struct IPAMHardeningTests {
         // Records are damaged only in a first-layout store (a row of the database is whole or
         // absent): migrated, they stay held, with the owner the owners index told.
         let workspace = try CNIWorkspace("damaged")
-        let store = try StoreFixtures.unpackFirstLayout(into: workspace.root)
+        let store = try FirstLayoutFixture.unpack(into: workspace.root)
         let valid = workspace.io + "/valid.json"
         try Data(#"[{"containerID": "c2", "ifname": "eth0"}]"#.utf8).write(to: URL(fileURLWithPath: valid))
 

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -202,13 +203,13 @@ struct StoreDamageTests {
     @Test("a first-layout store migrates whole: ip list -o json is what the first layout listed, sticky and dual-stack records included")
     func migration() throws {
         let workspace = try CNIWorkspace("migrate")
-        let store = try StoreFixtures.unpackFirstLayout(into: workspace.root + "/a")
+        let store = try FirstLayoutFixture.unpack(into: workspace.root + "/a")
         let report = try CLIRunner.run(["store", "migrate", "--store", store])
         #expect(report.status == 0, "\(report)")
         for line in ["pools: 3", "reserved IP sets: 1", "records: 13 (3 parked for sticky Pods, 1 damaged, kept held)", "stale owner entries dropped: 1"] {
             #expect(report.stdout.contains(line), "\(line) in \(report)")
         }
-        #expect(try Self.listing(store) == Self.listing(file: StoreFixtures.firstLayout.appendingPathComponent("ip-list.json")))
+        #expect(try Self.listing(store) == Self.listing(file: FirstLayoutFixture.folder.appendingPathComponent("ip-list.json")))
         #expect(FileManager.default.fileExists(atPath: store + "/migrated-layout-1/records/v4-pool/10.20.0.10"), "the old files are kept aside")
         #expect(try CLIRunner.run(["store", "migrate", "--store", store]).stdout.contains("nothing to migrate"))
         // The parked dual-stack Pod gets both addresses back in a new sandbox.
@@ -225,11 +226,11 @@ struct StoreDamageTests {
     @Test("eight processes opening a first-layout store at once: one migrates, all see the same store")
     func concurrentMigration() throws {
         let workspace = try CNIWorkspace("migrate-race")
-        let store = try StoreFixtures.unpackFirstLayout(into: workspace.root + "/b")
+        let store = try FirstLayoutFixture.unpack(into: workspace.root + "/b")
         // A leftover of a migration killed before it committed is thrown away, not used.
         try Data("half".utf8).write(to: URL(fileURLWithPath: store + "/store.db.migrating"))
         let results = try ProcessBatch.run(Array(repeating: ["ip", "list", "-o", "json", "--store", store], count: 8))
-        let expected = try Self.listing(file: StoreFixtures.firstLayout.appendingPathComponent("ip-list.json"))
+        let expected = try Self.listing(file: FirstLayoutFixture.folder.appendingPathComponent("ip-list.json"))
         for result in results {
             #expect(result.status == 0, "\(result)")
             #expect(Self.listing(text: result.stdout) == expected)

@@ -1,6 +1,7 @@
 import Foundation
 import SpiderCore
 import SpiderEmbeddedLedger
+import LedgerTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -185,7 +186,7 @@ final class RaceHooks: @unchecked Sendable {
 /// The embedded ledger with a stop at the hooks' points; everything else is forwarded but
 /// `withTransaction`: the ADD then runs as over a ledger without one, so the window between its
 /// first read and its pool lock exists, and the test can hold it open.
-struct WidenedLedger: Ledger {
+struct WidenedLedger: ForwardingLedger {
     let base: EmbeddedLedger
     let hooks: RaceHooks
 
@@ -202,14 +203,8 @@ struct WidenedLedger: Ledger {
         }
     }
 
-    func pools() throws(IPAMError) -> [SpiderIPPool] { try base.pools() }
-    func putPool(_ pool: SpiderIPPool) throws(IPAMError) { try base.putPool(pool) }
-    func deletePool(named name: String) throws(IPAMError) { try base.deletePool(named: name) }
-    func reservedIPs() throws(IPAMError) -> [SpiderReservedIP] { try base.reservedIPs() }
-    func putReservedIP(_ reserved: SpiderReservedIP) throws(IPAMError) { try base.putReservedIP(reserved) }
-    func deleteReservedIP(named name: String) throws(IPAMError) { try base.deleteReservedIP(named: name) }
-    func records(pool: String) throws(IPAMError) -> [AllocationRecord] { try base.records(pool: pool) }
-    func poolRecords(_ pool: String) throws(IPAMError) -> [AllocationRecord]? { try base.poolRecords(pool) }
+    // The embedded ledger's own answers, so that the race runs through its index and its
+    // reading of the pool as stored now.
     func pool(named name: String) throws(IPAMError) -> SpiderIPPool? { try base.pool(named: name) }
     func record(in pool: String, at address: IPAddress) throws(IPAMError) -> AllocationRecord? { try base.record(in: pool, at: address) }
     func occupancy(of pool: String, for request: AllocationRequest, limit: Int,
@@ -217,12 +212,4 @@ struct WidenedLedger: Ledger {
         try base.occupancy(of: pool, for: request, limit: limit, available: available)
     }
     func unreadableDocuments() throws(IPAMError) -> [UnreadableDocument] { try base.unreadableDocuments() }
-    func records(of attachment: SpiderCore.Attachment) throws(IPAMError) -> [AllocationRecord] { try base.records(of: attachment) }
-    func allRecords() throws(IPAMError) -> [AllocationRecord] { try base.allRecords() }
-    func reserve(_ record: AllocationRecord) throws(IPAMError) -> Bool { try base.reserve(record) }
-    func release(_ record: AllocationRecord) throws(IPAMError) -> Bool { try base.release(record) }
-    func transfer(_ record: AllocationRecord, to owner: AllocationOwner) throws(IPAMError) -> Bool { try base.transfer(record, to: owner) }
-    func cursor(pool: String) throws(IPAMError) -> IPAddress? { try base.cursor(pool: pool) }
-    func setCursor(pool: String, _ address: IPAddress) throws(IPAMError) { try base.setCursor(pool: pool, address) }
-    func withStoreLock<T>(_ body: () throws(IPAMError) -> T) throws(IPAMError) -> T { try base.withStoreLock(body) }
 }
