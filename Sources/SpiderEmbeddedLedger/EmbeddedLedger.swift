@@ -11,7 +11,7 @@ import SpiderCore
 /// store.lock               flock(2): writers queue here before SQLite's write lock
 /// ```
 ///
-/// Every change is one short transaction (`BEGIN IMMEDIATE`) committed with `synchronous=FULL`:
+/// Every change is one short transaction (`BEGIN IMMEDIATE`) whose log is synced before it returns:
 /// when a call returns, its change is on the disk, and a `kill -9` or a power cut at any instant
 /// leaves the store as it was before or after the change, never between. An ADD finds the
 /// lowest free address from the pool's ranges and an index of held runs, and an attachment's

@@ -102,7 +102,8 @@ final class StoreHandle: @unchecked Sendable {
             database = try SQLiteConnection(path: databasePath, create: create)
             sqlite3_busy_timeout(database.handle, 10_000)
             database.trackLog()
-            try database.execute("PRAGMA synchronous = FULL")
+            // Commits write the log; `write` syncs it after leaving the queue (`syncLog`).
+            try database.execute("PRAGMA synchronous = OFF")
             version = try database.pragmaInteger("user_version")
         } catch {
             throw StoreHandle.error(error, path: databasePath, root: root)
@@ -128,31 +129,60 @@ final class StoreHandle: @unchecked Sendable {
     }
 
     /// Runs `body` in one write transaction, creating the store when it does not exist; a
-    /// thrown error rolls everything back.
+    /// thrown error rolls everything back. Returns once the change is on the disk.
     func write<T>(_ body: (SQLiteConnection) throws(IPAMError) -> T) throws(IPAMError) -> T {
         try locked { () throws(IPAMError) -> T in
             if depth > 0, let connection { return try body(connection) }
             let database = try prepareForWrite()
-            try takeFileLock()
-            defer { flock(lockDescriptor, LOCK_UN) }
-            do throws(SQLiteFailure) { try database.execute("BEGIN IMMEDIATE") } catch {
-                throw StoreHandle.error(error, path: databasePath, root: root)
-            }
-            depth = 1
-            defer { depth = 0 }
-            let result: T
-            do throws(IPAMError) {
-                result = try body(database)
-            } catch {
-                try? database.execute("ROLLBACK")
-                throw error
-            }
-            do throws(SQLiteFailure) { try database.execute("COMMIT") } catch {
-                try? database.execute("ROLLBACK")
-                throw StoreHandle.error(error, path: databasePath, root: root)
-            }
-            if database.logFrames >= StoreHandle.logLimit { StoreHandle.truncateLog(database) }
+            let result = try committed(database, body)
+            // The commit wrote the log without syncing it (`synchronous=OFF`); it is synced here,
+            // after the queue moved on, and before anyone is told: see `syncLog`.
+            try syncLog(database)
             return result
+        }
+    }
+
+    /// Runs `body` between `BEGIN IMMEDIATE` and `COMMIT` holding `store.lock`, and empties the
+    /// log when it has grown past ``logLimit``.
+    private func committed<T>(_ database: SQLiteConnection, _ body: (SQLiteConnection) throws(IPAMError) -> T) throws(IPAMError) -> T {
+        try takeFileLock()
+        defer { flock(lockDescriptor, LOCK_UN) }
+        do throws(SQLiteFailure) { try database.execute("BEGIN IMMEDIATE") } catch {
+            throw StoreHandle.error(error, path: databasePath, root: root)
+        }
+        depth = 1
+        defer { depth = 0 }
+        let result: T
+        do throws(IPAMError) {
+            result = try body(database)
+        } catch {
+            try? database.execute("ROLLBACK")
+            throw error
+        }
+        do throws(SQLiteFailure) { try database.execute("COMMIT") } catch {
+            try? database.execute("ROLLBACK")
+            throw StoreHandle.error(error, path: databasePath, root: root)
+        }
+        if database.logFrames >= StoreHandle.logLimit { StoreHandle.truncateLog(database) }
+        return result
+    }
+
+    /// Makes the committed log durable: `fdatasync` of the write-ahead log (and of its folder,
+    /// the first time), through SQLite's own file.
+    ///
+    /// Commits do not sync (`synchronous=OFF`) so that the sync happens outside the queue on
+    /// `store.lock`: the next writer goes on meanwhile, and the kernel serves the syncs of
+    /// several processes with one journal commit (a group commit). It is as durable as SQLite's
+    /// `synchronous=FULL` for what is acknowledged: the log is one file written in order, a sync
+    /// writes every page of it written so far, and SQLite's recovery keeps frames only up to the
+    /// first one that is missing or damaged; so an acknowledged change, and every change before
+    /// it, is on the disk, and a change that was not yet synced is lost only with everything
+    /// after it. Checkpoints, which copy the log into the database and empty the log, run with
+    /// `synchronous=FULL` (``truncateLog(_:)``).
+    private func syncLog(_ database: SQLiteConnection) throws(IPAMError) {
+        let code = csqlite_sync_log(database.handle)
+        guard code == SQLITE_OK else {
+            throw StoreHandle.error(SQLiteFailure(code: code, message: "syncing the log failed"), path: databasePath + "-wal", root: root)
         }
     }
 
@@ -169,6 +199,9 @@ final class StoreHandle: @unchecked Sendable {
     /// reader outside the queue (`ip list`, an operator's `sqlite3`); if one holds on, a later
     /// write empties the log. The commit was already durable, so a failure here loses nothing.
     static func truncateLog(_ database: SQLiteConnection) {
+        // Synced in full: the log before it is copied, the database before the log is emptied.
+        guard (try? database.execute("PRAGMA synchronous = FULL")) != nil else { return }
+        defer { try? database.execute("PRAGMA synchronous = OFF") }
         sqlite3_busy_timeout(database.handle, 50)
         if sqlite3_wal_checkpoint_v2(database.handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil) == SQLITE_OK { database.logEmptied() }
         sqlite3_busy_timeout(database.handle, 10_000)
@@ -218,6 +251,8 @@ final class StoreHandle: @unchecked Sendable {
             let tables = try database.first("SELECT count(*) FROM sqlite_schema") { $0.integer(0) } ?? 0
             guard tables == 0 else { return }
             try database.execute("PRAGMA journal_mode = WAL")
+            try database.execute("PRAGMA synchronous = FULL")
+            defer { try? database.execute("PRAGMA synchronous = OFF") }
             try database.execute("BEGIN IMMEDIATE")
             do throws(SQLiteFailure) {
                 try database.execute(LedgerSchema.create)
