@@ -77,13 +77,23 @@ public struct EmbeddedLedger: Ledger {
     // MARK: Pools and reserved IPs
 
     public func pools() throws(IPAMError) -> [SpiderIPPool] {
-        try read([]) { database throws(SQLiteFailure) in try EmbeddedLedger.pools(database).sound }
+        try read([]) { database throws(SQLiteFailure) in try EmbeddedLedger.pools(database, parse: parsedPool).sound }
     }
 
-    static func pools(_ database: SQLiteConnection) throws(SQLiteFailure) -> (sound: [SpiderIPPool], unreadable: [UnreadableDocument]) {
+    /// A stored pool document parsed, once per process for the same text.
+    func parsedPool(_ text: String, name: String) -> Result<SpiderIPPool, UnreadableDocument> {
+        let key = name + "\u{0}" + text
+        if let parsed = handle.parsedPools[key] { return parsed }
+        let parsed = EmbeddedLedger.parsePool(text, name: name)
+        handle.parsedPools[key] = parsed
+        return parsed
+    }
+
+    static func pools(_ database: SQLiteConnection, parse: (String, String) -> Result<SpiderIPPool, UnreadableDocument> = parsePool)
+        throws(SQLiteFailure) -> (sound: [SpiderIPPool], unreadable: [UnreadableDocument]) {
         var sound: [SpiderIPPool] = [], unreadable: [UnreadableDocument] = []
         try database.query("SELECT name, manifest FROM pools ORDER BY name") { row throws(SQLiteFailure) in
-            switch EmbeddedLedger.parsePool(row.text(1), name: row.text(0)) {
+            switch parse(row.text(1), row.text(0)) {
             case .success(let pool): sound.append(pool)
             case .failure(let document): unreadable.append(document)
             }
@@ -116,7 +126,7 @@ public struct EmbeddedLedger: Ledger {
     public func pool(named name: String) throws(IPAMError) -> SpiderIPPool? {
         try read(SpiderIPPool?.none) { database throws(SQLiteFailure) in
             guard let text = try database.first("SELECT manifest FROM pools WHERE name = ?1", [.text(name)], { $0.text(0) }) else { return nil }
-            return try? EmbeddedLedger.parsePool(text, name: name).get()
+            return try? parsedPool(text, name: name).get()
         }
     }
 
@@ -128,7 +138,7 @@ public struct EmbeddedLedger: Ledger {
 
     public func unreadableDocuments() throws(IPAMError) -> [UnreadableDocument] {
         try read([]) { database throws(SQLiteFailure) in
-            var result = try EmbeddedLedger.pools(database).unreadable
+            var result = try EmbeddedLedger.pools(database, parse: parsedPool).unreadable
             try database.query("SELECT name, manifest FROM reserved ORDER BY name") { row throws(SQLiteFailure) in
                 if case .failure(let document) = EmbeddedLedger.parseReserved(row.text(1), name: row.text(0)) { result.append(document) }
             }
@@ -240,7 +250,7 @@ public struct EmbeddedLedger: Ledger {
             let own = !handle.inTransaction
             if own { try database.execute("BEGIN") }
             defer { if own { try? database.execute("COMMIT") } }
-            let pools = try EmbeddedLedger.pools(database)
+            let pools = try EmbeddedLedger.pools(database, parse: parsedPool)
             var reserved: [SpiderReservedIP] = []
             try database.query("SELECT name, manifest FROM reserved ORDER BY name") { row throws(SQLiteFailure) in
                 if case .success(let item) = EmbeddedLedger.parseReserved(row.text(1), name: row.text(0)) { reserved.append(item) }
@@ -256,7 +266,7 @@ public struct EmbeddedLedger: Ledger {
                           available: (SpiderIPPool) -> IPRangeSet?) throws(IPAMError) -> PoolOccupancy? {
         try read(PoolOccupancy?.none) { database throws(SQLiteFailure) -> PoolOccupancy? in
             guard let text = try database.first("SELECT manifest FROM pools WHERE name = ?1", [.text(pool)], { $0.text(0) }),
-                  let stored = try? EmbeddedLedger.parsePool(text, name: pool).get() else { return nil }
+                  let stored = try? parsedPool(text, name: pool).get() else { return nil }
             let owner = request.owner
             var occupancy = PoolOccupancy(pool: stored)
             occupancy.mine = try EmbeddedLedger.records(

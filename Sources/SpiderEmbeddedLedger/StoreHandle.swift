@@ -23,6 +23,9 @@ final class StoreHandle: @unchecked Sendable {
     /// Whether the open database has the tables (a file left by a process killed while it
     /// created the store has none: the next write creates them).
     private var schemaReady = false
+    /// Pool documents parsed by this process, by name and stored text (an ADD reads its pool
+    /// twice: with the list, and again under the lock). Used only while the mutex is held.
+    var parsedPools: [String: Result<SpiderIPPool, UnreadableDocument>] = [:]
 
     init(root: String) {
         self.root = root
