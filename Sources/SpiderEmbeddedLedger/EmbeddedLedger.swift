@@ -63,6 +63,7 @@ public struct EmbeddedLedger: Ledger {
         }
     }
 
+    @discardableResult
     func write<T>(_ body: (SQLiteConnection) throws(SQLiteFailure) -> T) throws(IPAMError) -> T {
         try handle.write { connection throws(IPAMError) -> T in
             do throws(SQLiteFailure) { return try body(connection) } catch { throw StoreHandle.error(error, path: handle.databasePath, root: root) }

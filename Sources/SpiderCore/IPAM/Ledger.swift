@@ -32,6 +32,7 @@ public protocol Ledger: Sendable {
     /// Called inside ``withPoolLock(_:_:)``. A ledger with an index of held addresses answers
     /// without reading every record, so an ADD costs the same at any occupancy.
     /// - Parameters:
+    ///   - pool: the pool's name.
     ///   - request: the allocation (its attachment and Pod find ``PoolOccupancy/mine`` and
     ///     ``PoolOccupancy/previous``).
     ///   - limit: how many of the lowest free addresses to return.

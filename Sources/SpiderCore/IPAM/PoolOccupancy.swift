@@ -26,6 +26,9 @@ public struct PoolOccupancy: Sendable {
     /// The occupancy computed from every record of the pool (what ledgers without an index of
     /// held addresses do).
     /// - Parameters:
+    ///   - pool: the pool as stored now.
+    ///   - records: every record of the pool.
+    ///   - request: the allocation (its attachment and Pod find ``mine`` and ``previous``).
     ///   - available: the addresses the pool may hand out now (its effective ranges less the
     ///     reserved and unassignable ones), or `nil` when it can hand out none.
     ///   - limit: how many free addresses to return.
