@@ -16,7 +16,8 @@ import Musl
 final class StoreHandle: @unchecked Sendable {
     let root: String
     var databasePath: String { root + "/" + EmbeddedLedger.databaseName }
-    private var mutex = pthread_mutex_t()
+    /// Allocated once, so that its address never moves (a stored property's may).
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var connection: SQLiteConnection?
     private var lockDescriptor: Int32 = -1
     private var depth = 0
@@ -32,19 +33,20 @@ final class StoreHandle: @unchecked Sendable {
         var attributes = pthread_mutexattr_t()
         pthread_mutexattr_init(&attributes)
         pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_RECURSIVE))
-        pthread_mutex_init(&mutex, &attributes)
+        pthread_mutex_init(mutex, &attributes)
         pthread_mutexattr_destroy(&attributes)
     }
 
     deinit {
         connection = nil
         if lockDescriptor >= 0 { close(lockDescriptor) }
-        pthread_mutex_destroy(&mutex)
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
     }
 
     private func locked<T>(_ body: () throws(IPAMError) -> T) throws(IPAMError) -> T {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
         return try body()
     }
 
