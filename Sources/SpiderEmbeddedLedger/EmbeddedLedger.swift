@@ -103,25 +103,37 @@ public struct EmbeddedLedger: Ledger {
     }
 
     static func parsePool(_ text: String, name: String) -> Result<SpiderIPPool, UnreadableDocument> {
-        do throws(ManifestError) {
-            guard let document = try ManifestValue.documents(json: text).first else { throw .malformed("the document is empty") }
-            let pool = try SpiderIPPool(document: document)
-            guard pool.name == name else { throw .malformed("it names the pool \(pool.name)") }
-            return .success(pool)
-        } catch {
-            return .failure(UnreadableDocument(kind: SpiderIPPool.kind, name: name, reason: error.description))
-        }
+        parse(text, name: name, kind: SpiderIPPool.kind, SpiderIPPool.init(document:), \.name)
     }
 
     static func parseReserved(_ text: String, name: String) -> Result<SpiderReservedIP, UnreadableDocument> {
+        parse(text, name: name, kind: SpiderReservedIP.kind, SpiderReservedIP.init(document:), \.name)
+    }
+
+    /// A stored document parsed, or why it cannot be: not JSON, not a valid manifest, or one
+    /// that names another object than its row.
+    static func parse<M>(_ text: String, name: String, kind: String, _ make: (ManifestValue) throws(ManifestError) -> M,
+                         _ nameOf: (M) -> String) -> Result<M, UnreadableDocument> {
         do throws(ManifestError) {
             guard let document = try ManifestValue.documents(json: text).first else { throw .malformed("the document is empty") }
-            let reserved = try SpiderReservedIP(document: document)
-            guard reserved.name == name else { throw .malformed("it names \(reserved.name)") }
-            return .success(reserved)
+            let manifest = try make(document)
+            guard nameOf(manifest) == name else { throw .malformed("it names \(nameOf(manifest))") }
+            return .success(manifest)
         } catch {
-            return .failure(UnreadableDocument(kind: SpiderReservedIP.kind, name: name, reason: error.description))
+            return .failure(UnreadableDocument(kind: kind, name: name, reason: error.description))
         }
+    }
+
+    /// Every stored reserved-IP document: the sound ones, and those that cannot be read.
+    static func reservedDocuments(_ database: SQLiteConnection) throws(SQLiteFailure) -> (sound: [SpiderReservedIP], unreadable: [UnreadableDocument]) {
+        var sound: [SpiderReservedIP] = [], unreadable: [UnreadableDocument] = []
+        try database.query("SELECT name, manifest FROM reserved ORDER BY name") { row throws(SQLiteFailure) in
+            switch EmbeddedLedger.parseReserved(row.text(1), name: row.text(0)) {
+            case .success(let reserved): sound.append(reserved)
+            case .failure(let document): unreadable.append(document)
+            }
+        }
+        return (sound, unreadable)
     }
 
     public func pool(named name: String) throws(IPAMError) -> SpiderIPPool? {
@@ -139,11 +151,7 @@ public struct EmbeddedLedger: Ledger {
 
     public func unreadableDocuments() throws(IPAMError) -> [UnreadableDocument] {
         try read([]) { database throws(SQLiteFailure) in
-            var result = try EmbeddedLedger.pools(database, parse: parsedPool).unreadable
-            try database.query("SELECT name, manifest FROM reserved ORDER BY name") { row throws(SQLiteFailure) in
-                if case .failure(let document) = EmbeddedLedger.parseReserved(row.text(1), name: row.text(0)) { result.append(document) }
-            }
-            return result
+            try EmbeddedLedger.pools(database, parse: parsedPool).unreadable + EmbeddedLedger.reservedDocuments(database).unreadable
         }
     }
 
@@ -170,13 +178,7 @@ public struct EmbeddedLedger: Ledger {
     }
 
     public func reservedIPs() throws(IPAMError) -> [SpiderReservedIP] {
-        try read([]) { database throws(SQLiteFailure) in
-            var result: [SpiderReservedIP] = []
-            try database.query("SELECT name, manifest FROM reserved ORDER BY name") { row throws(SQLiteFailure) in
-                if case .success(let reserved) = EmbeddedLedger.parseReserved(row.text(1), name: row.text(0)) { result.append(reserved) }
-            }
-            return result
-        }
+        try read([]) { database throws(SQLiteFailure) in try EmbeddedLedger.reservedDocuments(database).sound }
     }
 
     public func putReservedIP(_ reserved: SpiderReservedIP) throws(IPAMError) {
@@ -220,10 +222,6 @@ public struct EmbeddedLedger: Ledger {
         }
     }
 
-    public func poolRecords(_ pool: String) throws(IPAMError) -> [AllocationRecord]? {
-        try hasPool(named: pool) ? try records(pool: pool) : nil
-    }
-
     public func records(of attachment: Attachment) throws(IPAMError) -> [AllocationRecord] {
         try read([]) { database throws(SQLiteFailure) in
             try EmbeddedLedger.records(database, "SELECT \(LedgerSchema.recordColumns) FROM records WHERE container_id = ?1 AND interface = ?2",
@@ -252,10 +250,7 @@ public struct EmbeddedLedger: Ledger {
             if own { try database.execute("BEGIN") }
             defer { if own { try? database.execute("COMMIT") } }
             let pools = try EmbeddedLedger.pools(database, parse: parsedPool)
-            var reserved: [SpiderReservedIP] = []
-            try database.query("SELECT name, manifest FROM reserved ORDER BY name") { row throws(SQLiteFailure) in
-                if case .success(let item) = EmbeddedLedger.parseReserved(row.text(1), name: row.text(0)) { reserved.append(item) }
-            }
+            let reserved = try EmbeddedLedger.reservedDocuments(database).sound
             let held = try EmbeddedLedger.records(database, "SELECT \(LedgerSchema.recordColumns) FROM records WHERE container_id = ?1 AND interface = ?2",
                                                   [.text(attachment.containerID), .text(attachment.interface)])
                 .sorted { ($0.address.family, $0.pool, $0.address) < ($1.address.family, $1.pool, $1.address) }

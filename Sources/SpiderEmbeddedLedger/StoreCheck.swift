@@ -50,10 +50,8 @@ extension EmbeddedLedger {
         for document in unreadable {
             report.problems.append("\(document.kind) \(document.name) is unreadable (\(document.reason)): re-apply its manifest, or run `spiderctl store check --repair` to restore its last sound copy")
         }
-        try database.query("SELECT name, manifest FROM reserved ORDER BY name") { row throws(SQLiteFailure) in
-            if case .failure(let document) = EmbeddedLedger.parseReserved(row.text(1), name: row.text(0)) {
-                report.problems.append("\(document.kind) \(document.name) is unreadable (\(document.reason)): re-apply its manifest, or run `spiderctl store check --repair`")
-            }
+        for document in try EmbeddedLedger.reservedDocuments(database).unreadable {
+            report.problems.append("\(document.kind) \(document.name) is unreadable (\(document.reason)): re-apply its manifest, or run `spiderctl store check --repair`")
         }
         let known = Set(pools.map(\.name)).union(unreadable.map(\.name))
         let spaces = Dictionary(pools.compactMap { pool in

@@ -71,4 +71,20 @@ struct HeldRunsTests {
         #expect(try store.service.allocate(request).addresses.first?.address.description == "10.61.0.10/24")
         #expect(try store.ledger.check().isSound)
     }
+
+    @Test("the write-ahead log stays short: 300 writes leave at most about 128 pages in it, not SQLite's 1,000")
+    func shortLog() throws {
+        let store = try PoolScratchStore()
+        defer { store.remove() }
+        try store.apply(SpiderIPPool(name: "runs", subnet: "10.62.0.0/24", ips: ["10.62.0.10-10.62.0.250"]))
+        for index in 0..<150 {
+            var request = AllocationRequest(attachment: try SpiderCore.Attachment(containerID: "c\(index)", interface: "eth0"))
+            request.podPools = PoolChoice(ipv4: ["runs"])
+            _ = try store.service.allocate(request)
+            #expect(try store.service.release(request.attachment).count == 1)
+        }
+        let size = (try FileManager.default.attributesOfItem(atPath: store.root + "/store.db-wal")[.size] as? Int) ?? 0
+        // 128 pages of 4 KiB and their frame headers, plus the pages of the write that passed the limit.
+        #expect(size <= 140 * (4096 + 24) + 32, "the log holds \(size) bytes")
+    }
 }

@@ -271,10 +271,18 @@ public enum AddressChooser {
     /// lost compare-and-swap race).
     public static func choose(space: PoolAddressSpace, records: [AllocationRecord], reserved: IPRangeSet, cursor: IPAddress?,
                               request: AllocationRequest, spread: Int = 1) -> IPAddress? {
-        let held = IPRangeSet(addresses: records.filter { $0.owner.containerID != AllocationOwner.parkedContainerID }.map(\.address))
-        let parked = IPRangeSet(addresses: records.filter { $0.owner.containerID == AllocationOwner.parkedContainerID }.map(\.address))
-        let available = space.effective.subtracting(reserved).subtracting(held).subtracting(.unassignable)
-        if spread > 1, let pick = available.lowestAddresses(notIn: parked, limit: spread).randomElement() { return pick }
-        return available.lowestAddress(notIn: parked) ?? available.first
+        let (free, parked) = candidates(available: space.effective.subtracting(reserved).subtracting(.unassignable),
+                                        records: records, limit: max(spread, 1))
+        return (spread > 1 ? free.randomElement() : free.first) ?? parked?.address
+    }
+
+    /// The lowest `limit` addresses of `available` that no record holds, and the lowest parked
+    /// record inside `available` (what is reused when nothing is free).
+    public static func candidates(available: IPRangeSet, records: [AllocationRecord], limit: Int) -> (free: [IPAddress], parked: AllocationRecord?) {
+        let parkedRecords = records.filter(\.owner.isParked)
+        let parked = IPRangeSet(addresses: parkedRecords.map(\.address))
+        let open = available.subtracting(IPRangeSet(addresses: records.filter { !$0.owner.isParked }.map(\.address)))
+        let lowestParked = open.intersection(parked).first
+        return (open.lowestAddresses(notIn: parked, limit: limit), lowestParked.flatMap { address in parkedRecords.first { $0.address == address } })
     }
 }

@@ -36,17 +36,6 @@ public struct PoolOccupancy: Sendable {
         self.pool = pool
         mine = records.first { $0.owner.attachment == request.attachment }
         previous = AddressChooser.previousHolding(records, request)
-        guard let available else {
-            free = []
-            parked = nil
-            return
-        }
-        let held = IPRangeSet(addresses: records.filter { !$0.owner.isParked }.map(\.address))
-        let parkedRecords = records.filter(\.owner.isParked)
-        let parkedSet = IPRangeSet(addresses: parkedRecords.map(\.address))
-        let open = available.subtracting(held)
-        free = open.lowestAddresses(notIn: parkedSet, limit: max(limit, 1))
-        let lowestParked = open.intersection(parkedSet).first
-        parked = lowestParked.flatMap { address in parkedRecords.first { $0.address == address } }
+        (free, parked) = available.map { AddressChooser.candidates(available: $0, records: records, limit: max(limit, 1)) } ?? ([], nil)
     }
 }

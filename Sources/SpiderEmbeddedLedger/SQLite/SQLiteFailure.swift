@@ -7,7 +7,4 @@ struct SQLiteFailure: Error, Sendable {
 
     /// The primary result code (the extended code's low byte).
     var primary: Int32 { code & 0xff }
-
-    /// Whether another connection held the database past the busy timeout.
-    var isBusy: Bool { primary == SQLITE_BUSY || primary == SQLITE_LOCKED }
 }
