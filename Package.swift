@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "SpiderNetlink", targets: ["SpiderNetlink"]),
         .library(name: "SpiderEtcd", targets: ["SpiderEtcd"]),
         .library(name: "SpiderCNI", targets: ["SpiderCNI"]),
+        .library(name: "SpiderAgent", targets: ["SpiderAgent"]),
         .library(name: "SpiderScenario", targets: ["SpiderScenario"]),
         .executable(name: "spiderctl", targets: ["spiderctl"]),
         .executable(name: "spider-cni", targets: ["spider-cni"]),
@@ -22,6 +23,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // The node agent (spiderctl agent): start-up and graceful SIGTERM, logs, /metrics.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure Swift: addresses, ranges, pools, allocation, planning. No dependency, no
@@ -59,7 +64,22 @@ let package = Package(
                 "SpiderCore", "SpiderEmbeddedLedger",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        // The node agent: serves the CNI plugin over a unix socket with warm state (an etcd
+        // watch, an open store) and exposes /metrics; the plugin never depends on it.
+        .target(
+            name: "SpiderAgent",
+            dependencies: [
+                "SpiderCore", "SpiderCNI", "SpiderEmbeddedLedger", "SpiderEtcd",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // The CNI protocol and the two plugins: no Foundation, no YAML, no etcd (the caller
@@ -76,7 +96,9 @@ let package = Package(
             name: "spiderctl",
             dependencies: [
                 "SpiderCore", "SpiderYAML", "SpiderEmbeddedLedger", "SpiderNetlink", "SpiderEtcd", "SpiderCNI", "SpiderScenario",
+                "SpiderAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Docs/EMBEDDING.md's example: SpiderCore's planner from another tool.

@@ -12,6 +12,6 @@ struct Spiderctl: ParsableCommand {
               spiderctl range count 10.6.212.100-10.6.212.200 --exclude 10.6.212.150
             """,
         version: "0.1.0",
-        subcommands: [RangeCommand.self, PlanCommand.self, InspectCommand.self, CompletionCommand.self, PoolCommand.self, IPCommand.self, StoreCommand.self, GCCommand.self, CNICommand.self, DetectCommand.self, RenderCommand.self]
+        subcommands: [RangeCommand.self, PlanCommand.self, InspectCommand.self, CompletionCommand.self, PoolCommand.self, IPCommand.self, StoreCommand.self, GCCommand.self, CNICommand.self, AgentCommand.self, DetectCommand.self, RenderCommand.self]
     )
 }

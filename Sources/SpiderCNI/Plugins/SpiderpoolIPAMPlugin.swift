@@ -6,7 +6,8 @@ import SpiderCore
 /// `default_ipv6_ippool` (pool names, wildcards allowed), `clean_gateway`, `store` (the ledger
 /// directory, default `/var/lib/spiderpool`, or `etcd://HOST:PORT[,HOST:PORT][/PREFIX]` with
 /// `etcd_ca_cert_file`, `etcd_cert_file`, `etcd_key_file` for TLS), `sticky` (`auto`/`always`/`never`),
-/// `enable_ipv4`/`enable_ipv6`. Per-Pod choices come through the config's `args`
+/// `enable_ipv4`/`enable_ipv6`, and the node agent's `agent_socket`, `agent_accept_timeout_ms`,
+/// `agent_answer_timeout_ms` (see ``AgentRoute``). Per-Pod choices come through the config's `args`
 /// (`ipam.spidernet.io/ippool`, `ipam.spidernet.io/ippools`, `ipam.spidernet.io/default-ipv4-ippool`,
 /// `…-ipv6-ippool`, the same JSON values as Spiderpool's annotations); fixed addresses through the
 /// `ips` capability (`runtimeConfig.ips`), `args.cni.ips`, or `IP=` in CNI_ARGS.
@@ -115,7 +116,10 @@ public struct SpiderpoolIPAMPlugin: CNIPlugin {
         request.podNamespace = args["K8S_POD_NAMESPACE"] ?? ""
         request.podName = args["K8S_POD_NAME"] ?? ""
         request.podUID = args["K8S_POD_UID"] ?? ""
-        request.nodeName = SpiderpoolIPAMPlugin.nodeName
+        request.nodeName = call.environment.nodeName ?? SpiderpoolIPAMPlugin.nodeName
+        // The agent's keys are read by the plugin process before the call reaches here; a
+        // wrong type is refused the same way with or without an agent.
+        _ = try AgentRoute.client(ipam: ipam)
         request.configDefaults = PoolChoice(ipv4: try SpiderpoolIPAMPlugin.names(ipam["default_ipv4_ippool"], "default_ipv4_ippool"),
                                             ipv6: try SpiderpoolIPAMPlugin.names(ipam["default_ipv6_ippool"], "default_ipv6_ippool"))
         request.cleanGateway = try SpiderpoolIPAMPlugin.flag(ipam, "clean_gateway", false)
@@ -228,7 +232,7 @@ public struct SpiderpoolIPAMPlugin: CNIPlugin {
     public func gc(_ call: CNIInvocation) throws(CNIError) {
         let service = try service(call)
         let valid = try SpiderpoolIPAMPlugin.validAttachments(call.config)
-        let node = service.ledger.isShared ? SpiderpoolIPAMPlugin.nodeName : nil
+        let node = service.ledger.isShared ? call.environment.nodeName ?? SpiderpoolIPAMPlugin.nodeName : nil
         do { try service.collectGarbage(valid: valid, node: node) } catch { throw CNIError(error) }
     }
 

@@ -12,6 +12,9 @@ public struct CNIEnvironment: Sendable {
     /// `CNI_ARGS` as key/value pairs.
     public var args: [String: String]
     public var path: [String]
+    /// `SPIDERPOOL_NODE_NAME` when set and not empty: the node the call runs on (the agent
+    /// receives it from the plugin; a plugin process without it uses its host name).
+    public var nodeName: String?
 
     /// Reads and validates the environment.
     /// - Parameter environment: the process environment.
@@ -35,6 +38,7 @@ public struct CNIEnvironment: Sendable {
         netns = environment("CNI_NETNS") ?? ""
         interface = environment("CNI_IFNAME") ?? ""
         path = (environment("CNI_PATH") ?? "").split(separator: ":").map(String.init)
+        nodeName = environment("SPIDERPOOL_NODE_NAME").flatMap { $0.isEmpty ? nil : $0 }
         args = [:]
         if command == .add || command == .del || command == .check {
             guard Attachment.isValidContainerID(containerID) else {

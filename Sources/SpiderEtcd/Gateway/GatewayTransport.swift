@@ -11,9 +11,17 @@ final class GatewayTransport: Sendable {
     let scheme: String
 
     init(tls: EtcdStore.TLS, connectTimeout: Duration, requestTimeout: Duration) throws(EtcdError) {
+        let configuration = try GatewayTransport.configuration(tls: tls, connectTimeout: connectTimeout, readTimeout: requestTimeout)
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        scheme = tls.isEnabled ? "https" : "http"
+    }
+
+    /// The client settings for `tls`: HTTP/1.1, the timeouts, the CA and client certificate.
+    /// A `readTimeout` of `nil` lets a connection stay silent (a watch).
+    static func configuration(tls: EtcdStore.TLS, connectTimeout: Duration, readTimeout: Duration?) throws(EtcdError) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: nil,
-            timeout: HTTPClient.Configuration.Timeout(connect: TimeAmount(connectTimeout), read: TimeAmount(requestTimeout)))
+            timeout: HTTPClient.Configuration.Timeout(connect: TimeAmount(connectTimeout), read: readTimeout.map { TimeAmount($0) }))
         configuration.httpVersion = .http1Only
         // Fail at once when an endpoint refuses: the client tries the next endpoint itself, and
         // a CNI call must answer "try again later" quickly rather than wait out the timeout.
@@ -33,8 +41,7 @@ final class GatewayTransport: Sendable {
             }
             configuration.tlsConfiguration = settings
         }
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        scheme = tls.isEnabled ? "https" : "http"
+        return configuration
     }
 
     deinit {

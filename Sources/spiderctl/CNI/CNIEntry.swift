@@ -24,7 +24,14 @@ enum CNIEntry {
     /// Runs the plugin `name` on this process's environment and stdin, prints its answer and
     /// ends the process; `nil` for an unknown name.
     static func run(named name: String) -> Never? {
+        let started = AgentRoute.clock()
         let stdin = CNIProcess.readStandardInput()
+        guard names.contains(name) else { return nil }
+        // A call handed on by the lean binary already found no agent; one run as `spiderctl
+        // cni run` directly tries it the same way.
+        if let served = AgentRoute.outcome(plugin: name, lookup: CNIProcess.variable, stdin: stdin, log: { CNIProcess.log(name, $0) }) {
+            CNIProcess.finish(served, plugin: name, stdin: stdin)
+        }
         let outcome: CNIOutcome
         switch name {
         case "spiderpool": outcome = CNIRunner.run(SpiderpoolIPAMPlugin(openLedger: openAnyLedger), lookup: CNIProcess.variable, stdin: stdin)
@@ -36,6 +43,7 @@ enum CNIEntry {
             let error = CNIError(code: CNIError.pluginNotAvailable, "spiderctl cannot serve this configuration", details: reason)
             CNIProcess.finish(.finished(stdout: error.json(version: "1.1.0"), status: 1), plugin: name, stdin: stdin)
         }
+        AgentRoute.report(plugin: name, lookup: CNIProcess.variable, stdin: stdin, outcome: outcome, started: started)
         CNIProcess.finish(outcome, plugin: name, stdin: stdin)
     }
 }

@@ -1,0 +1,297 @@
+import NIOPosix
+import SpiderCore
+import Synchronization
+
+/// A live copy of one etcd store's pools, reserved IPs and allocation records, read once and
+/// then kept current by an etcd watch: what the node agent allocates from, so that an ADD costs
+/// one transaction (``ViewedEtcdLedger``).
+///
+/// The copy is never trusted to hand out an address: every reservation made from it is a
+/// transaction whose compares hold only in the state the copy showed (the address free, the
+/// pool unchanged, no reserved-IP set changed since, the attachment holding nothing in the
+/// pool). A lost watch is re-established from a fresh read; until then (``isLive`` false)
+/// allocations read etcd directly, as without the view.
+///
+/// Addresses this process is reserving, or reserved but has not yet seen come back through the
+/// watch, are kept as claims and count as held, so concurrent allocations of one agent do not
+/// pick the same address.
+public final class EtcdStoreView: Sendable {
+    /// The ledger the view copies, and every write goes through.
+    public let ledger: EtcdLedger
+    let watch: GatewayWatch
+    let state = Mutex(State())
+    /// Called with a line when the watch is lost or re-established.
+    let log: @Sendable (String) -> Void
+
+    struct RecordID: Hashable, Sendable {
+        var pool: String
+        var address: IPAddress
+    }
+
+    struct Claim: Sendable {
+        var record: AllocationRecord
+        /// The revision that wrote it; `nil` while its transaction is in flight.
+        var revision: Int64?
+    }
+
+    struct State: Sendable {
+        var live = false
+        var revision: Int64 = 0
+        var pools: [String: EtcdKeyValue] = [:]
+        var parsedPools: [String: (revision: Int64, pool: SpiderIPPool)] = [:]
+        var reserved: [String: EtcdKeyValue] = [:]
+        var records: [String: [IPAddress: AllocationRecord]] = [:]
+        var holders: [Attachment: Set<RecordID>] = [:]
+        var claims: [String: Claim] = [:]
+        var resyncs = 0
+        var lastFailure: String?
+
+        mutating func removeRecord(_ id: RecordID) {
+            guard let old = records[id.pool]?.removeValue(forKey: id.address) else { return }
+            holders[old.owner.attachment]?.remove(id)
+            if holders[old.owner.attachment]?.isEmpty == true { holders[old.owner.attachment] = nil }
+            if records[id.pool]?.isEmpty == true { records[id.pool] = nil }
+        }
+
+        mutating func putRecord(_ record: AllocationRecord) {
+            let id = RecordID(pool: record.pool, address: record.address)
+            removeRecord(id)
+            records[record.pool, default: [:]][record.address] = record
+            holders[record.owner.attachment, default: []].insert(id)
+        }
+    }
+
+    /// A view of `ledger`'s store; nothing is read until ``run()``.
+    /// - Parameters:
+    ///   - ledger: the store.
+    ///   - log: receives a line when the watch is lost or re-established.
+    public init(ledger: EtcdLedger, log: @escaping @Sendable (String) -> Void = { _ in }) throws(EtcdError) {
+        self.ledger = ledger
+        self.log = log
+        watch = try GatewayWatch(tls: ledger.store.tls, connectTimeout: ledger.client.requestTimeout)
+    }
+
+    /// Whether the view is current (read, and its watch running).
+    public var isLive: Bool { state.withLock { $0.live } }
+
+    /// The store revision the view reflects.
+    public var revision: Int64 { state.withLock { $0.revision } }
+
+    /// How many times the view was read again after losing its watch.
+    public var resyncs: Int { state.withLock { $0.resyncs } }
+
+    /// Why the view is not live, when it is not.
+    public var lastFailure: String? { state.withLock { $0.lastFailure } }
+
+    /// Reads the store, then follows it, until the task is cancelled; a lost watch (etcd
+    /// restarted, the revision compacted, the connection broken) is re-established from a
+    /// fresh read after a pause of 0.1 s, growing to 5 s while it keeps failing.
+    public func run() async {
+        var pause: Duration = .milliseconds(100)
+        while !Task.isCancelled {
+            do throws(EtcdError) {
+                let revision = try await load()
+                try await follow(from: revision) { pause = .milliseconds(100) }
+            } catch {
+                let wasLive = state.withLock { state in
+                    defer { state.live = false; state.lastFailure = error.description }
+                    return state.live
+                }
+                if Task.isCancelled { break }
+                if wasLive { log("the etcd watch was lost (\(error)); reading the store again") }
+            }
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .seconds(5))
+        }
+        state.withLock { $0.live = false }
+        await watch.shutdown()
+    }
+
+    /// Reads pools, reserved IPs and records in one transaction; returns its revision.
+    func load() async throws(EtcdError) -> Int64 {
+        let ledger = self.ledger
+        let prefix = ledger.prefix
+        let result: Result<EtcdTxnResult, EtcdError> = await withCheckedContinuation { continuation in
+            NIOThreadPool.singleton.submit { _ in
+                continuation.resume(returning: Result { () throws(EtcdError) -> EtcdTxnResult in
+                    try ledger.client.txn([], success: [.range(prefix: "\(prefix)/pools/"), .range(prefix: "\(prefix)/reserved/"),
+                                                        .range(prefix: "\(prefix)/records/")])
+                })
+            }
+        }
+        let answer = try result.get()
+        guard answer.responses.count == 3 else {
+            throw .malformedResponse(endpoint: ledger.store.description, reason: "the store read has \(answer.responses.count) parts, not 3")
+        }
+        state.withLock { state in
+            let claims = state.claims.filter { $0.value.revision.map { $0 > answer.revision } ?? true }
+            let resyncs = state.resyncs
+            state = State()
+            state.claims = claims
+            state.resyncs = resyncs + 1
+            state.revision = answer.revision
+            for kv in answer.responses[0].keyValues { state.pools[String(kv.key.dropFirst("\(prefix)/pools/".count))] = kv }
+            for kv in answer.responses[1].keyValues { state.reserved[String(kv.key.dropFirst("\(prefix)/reserved/".count))] = kv }
+            for kv in answer.responses[2].keyValues {
+                if let versioned = ledger.decodeRecord(kv) { state.putRecord(versioned.record) }
+            }
+        }
+        return answer.revision
+    }
+
+    /// Follows every change under the store's prefix after `revision`.
+    func follow(from revision: Int64, started: () -> Void) async throws(EtcdError) {
+        let prefix = ledger.prefix + "/"
+        let body = GatewayCodec.encode(["create_request": [
+            "key": GatewayCodec.base64(prefix), "range_end": GatewayCodec.base64(EtcdKeys.rangeEnd(ofPrefix: prefix)),
+            "start_revision": String(revision + 1),
+        ] as [String: Any]])
+        var lastFailure: EtcdError?
+        for endpoint in ledger.store.endpoints {
+            do throws(EtcdError) {
+                try await watch.stream(endpoint, body) { (line) throws(EtcdError) -> Bool in
+                    try apply(line, endpoint: endpoint.description, started: started)
+                }
+                return
+            } catch {
+                lastFailure = error
+                // A watch that ran and was lost is read again from the start, not moved on.
+                if isLive { throw error }
+            }
+        }
+        throw lastFailure ?? .invalidStore("no endpoint")
+    }
+
+    /// Applies one message of the watch; `false` ends it.
+    func apply(_ line: [UInt8], endpoint: String, started: () -> Void) throws(EtcdError) -> Bool {
+        guard let object = GatewayCodec.jsonObject(line) else {
+            throw .malformedResponse(endpoint: endpoint, reason: "a watch message is not JSON")
+        }
+        if let error = object["error"] as? [String: Any] {
+            throw .unavailable(endpoint: endpoint, reason: "the watch failed: \(error["message"] as? String ?? "\(error)")")
+        }
+        guard let result = object["result"] as? [String: Any] else { return true }
+        if GatewayCodec.int64(result["compact_revision"]) > 0 {
+            throw .unavailable(endpoint: endpoint, reason: "the watched revision was compacted")
+        }
+        if result["canceled"] as? Bool == true {
+            throw .unavailable(endpoint: endpoint, reason: "etcd cancelled the watch: \(result["cancel_reason"] as? String ?? "")")
+        }
+        let revision = GatewayCodec.revision(result)
+        let events = result["events"] as? [[String: Any]] ?? []
+        let prefix = ledger.prefix
+        let ledger = self.ledger
+        let becameLive = state.withLock { state -> Bool in
+            for event in events {
+                guard let kv = event["kv"] as? [String: Any] else { continue }
+                let key = GatewayCodec.text(kv["key"])
+                let deleted = event["type"] as? String == "DELETE"
+                let modRevision = GatewayCodec.int64(kv["mod_revision"])
+                let value = EtcdKeyValue(key: key, value: GatewayCodec.text(kv["value"]), createRevision: GatewayCodec.int64(kv["create_revision"]),
+                                         modRevision: modRevision, version: GatewayCodec.int64(kv["version"]))
+                if key.hasPrefix("\(prefix)/pools/") {
+                    let name = String(key.dropFirst("\(prefix)/pools/".count))
+                    if deleted { state.pools[name] = nil; state.parsedPools[name] = nil } else { state.pools[name] = value }
+                } else if key.hasPrefix("\(prefix)/reserved/") {
+                    let name = String(key.dropFirst("\(prefix)/reserved/".count))
+                    state.reserved[name] = deleted ? nil : value
+                } else if key.hasPrefix("\(prefix)/records/") {
+                    let path = key.dropFirst("\(prefix)/records/".count)
+                    guard let slash = path.firstIndex(of: "/"), let address = IPAddress(String(path[path.index(after: slash)...])) else { continue }
+                    let id = RecordID(pool: String(path[..<slash]), address: address)
+                    if deleted {
+                        state.removeRecord(id)
+                    } else if let versioned = ledger.decodeRecord(value) {
+                        state.putRecord(versioned.record)
+                    }
+                    if let claim = state.claims[key], let written = claim.revision, modRevision >= written { state.claims[key] = nil }
+                }
+                state.revision = max(state.revision, modRevision)
+            }
+            state.revision = max(state.revision, revision)
+            if result["created"] as? Bool == true && !state.live {
+                state.live = true
+                state.lastFailure = nil
+                return true
+            }
+            return false
+        }
+        if becameLive {
+            started()
+            log("following etcd at \(endpoint) from revision \(revision)")
+        }
+        return true
+    }
+
+    // MARK: Reads for allocation
+
+    /// The pools (parsed once per revision), the reserved-IP documents, what the attachment
+    /// holds (claims included) and the view's revision; `nil` when the view is not live.
+    func allocationDocuments(for attachment: Attachment) -> (pools: [EtcdKeyValue], cached: [String: (revision: Int64, pool: SpiderIPPool)],
+                                                                reserved: [EtcdKeyValue], held: [AllocationRecord], revision: Int64)? {
+        state.withLock { state in
+            guard state.live else { return nil }
+            var held = (state.holders[attachment] ?? []).compactMap { state.records[$0.pool]?[$0.address] }
+            for claim in state.claims.values where claim.record.owner.attachment == attachment && !held.contains(claim.record) {
+                held.append(claim.record)
+            }
+            return (state.pools.values.sorted { $0.key < $1.key }, state.parsedPools, state.reserved.values.sorted { $0.key < $1.key },
+                    held, state.revision)
+        }
+    }
+
+    /// Remembers a parsed pool document.
+    func remember(_ pool: SpiderIPPool, revision: Int64) {
+        state.withLock { state in
+            if state.pools[pool.name]?.modRevision == revision { state.parsedPools[pool.name] = (revision, pool) }
+        }
+    }
+
+    /// The pool's document and its records (claims included), or `nil` when the view is not
+    /// live; `.some(nil)` when the pool is not in the view.
+    func occupancyDocuments(of pool: String) -> (document: EtcdKeyValue, parsed: SpiderIPPool?, records: [AllocationRecord])?? {
+        state.withLock { state in
+            guard state.live else { return nil }
+            guard let document = state.pools[pool] else { return .some(nil) }
+            var records = state.records[pool] ?? [:]
+            for claim in state.claims.values where claim.record.pool == pool && records[claim.record.address] == nil {
+                records[claim.record.address] = claim.record
+            }
+            let parsed = state.parsedPools[pool].flatMap { $0.revision == document.modRevision ? $0.pool : nil }
+            return .some((document, parsed, records.values.sorted { $0.address < $1.address }))
+        }
+    }
+
+    /// Claims `record`'s address for this process's reservation in flight; `false` when another
+    /// reservation of this process holds it.
+    func claim(_ record: AllocationRecord, key: String) -> Bool {
+        state.withLock { state in
+            if let existing = state.claims[key], existing.record.owner.attachment != record.owner.attachment { return false }
+            state.claims[key] = Claim(record: record, revision: nil)
+            return true
+        }
+    }
+
+    /// Ends a claim: written at `revision` (kept until the watch shows it), or given up.
+    func settle(key: String, revision: Int64?) {
+        state.withLock { state in
+            guard let revision else { state.claims[key] = nil; return }
+            if state.revision >= revision {
+                // The watch already went past the write: the record is in the view (or was
+                // already changed again).
+                state.claims[key] = nil
+            } else {
+                state.claims[key]?.revision = revision
+            }
+        }
+    }
+
+    /// Counts for the metrics: every pool document and the number of records of each pool,
+    /// `nil` when the view is not live.
+    public func recordCounts() -> (pools: [EtcdKeyValue], counts: [String: Int])? {
+        state.withLock { state in
+            guard state.live else { return nil }
+            return (state.pools.values.sorted { $0.key < $1.key }, state.records.mapValues(\.count))
+        }
+    }
+}
