@@ -2,6 +2,7 @@ import Foundation
 import SpiderCore
 import SpiderEmbeddedLedger
 import SpiderEtcd
+import Synchronization
 
 // spider-bench: micro-benchmarks of SpiderCore's hot paths, side by side with a naive peer.
 // Run it with `scripts/bench.sh` (release build). Not a test: it prints figures, it asserts nothing
@@ -137,4 +138,32 @@ if only == "netlink" {
     print("| executing a plan (needs root) | SpiderNetlink executor (median) | ip -batch, same run |")
     print("|---|---|---|")
     for row in NetlinkBenchmarks.run() { print("| \(row.0) | \(row.1) | \(row.2) |") }
+}
+if only == "fill" {
+    // Fills a pool with COUNT allocation records (8 writers), for the agent's memory benchmark.
+    let arguments = Array(CommandLine.arguments.dropFirst(2))
+    guard arguments.count == 3, EtcdStore.isEtcd(arguments[0]), let count = Int(arguments[2]) else {
+        print("usage: spider-bench fill etcd://HOST:PORT/PREFIX POOL COUNT")
+        exit(2)
+    }
+    do {
+        let ledger = try EtcdLedger(store: try EtcdStore(parsing: arguments[0]))
+        let service = IPAMService(ledger: ledger)
+        let failures = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for index in stride(from: worker, to: count, by: 8) {
+                guard let attachment = try? Attachment(containerID: "fill-\(index)", interface: "eth0") else { continue }
+                var request = AllocationRequest(attachment: attachment)
+                request.podNamespace = "default"
+                request.podName = "fill-\(index)"
+                request.nodeName = "bench"
+                request.configDefaults = PoolChoice(ipv4: [arguments[1]], ipv6: [])
+                if (try? service.allocate(request)) == nil { failures.withLock { $0 += 1 } }
+            }
+        }
+        print("filled \(count - failures.withLock { $0 }) of \(count)")
+    } catch {
+        print("error: \(error)")
+        exit(1)
+    }
 }

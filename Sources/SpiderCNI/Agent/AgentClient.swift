@@ -71,6 +71,12 @@ public struct AgentClient: Sendable, Hashable {
         defer { close(descriptor) }
         let acceptDeadline = started + Int64(acceptTimeout) * 1_000_000
         guard AgentClient.send(AgentFrame(.call, text: call.json).encoded, descriptor, deadline: acceptDeadline) else {
+            // The agent may have refused before reading it all (a peer it does not serve): its
+            // reason is worth reading.
+            if case .success(let frame) = AgentClient.receive(descriptor, deadline: min(acceptDeadline, AgentClient.now() + 50_000_000)),
+               frame.kind == .refused {
+                return .failure(.refused(AgentRefusal(json: frame.payload).reason))
+            }
             return .failure(.noAnswer("the call could not be sent within \(acceptTimeout) ms"))
         }
         var deadline = acceptDeadline

@@ -35,6 +35,9 @@ struct AgentCommand: ParsableCommand {
     @Option(help: ArgumentHelp("How many calls run at once.", valueName: "N"))
     var workers: Int = 8
 
+    @Option(name: .customLong("request-timeout"), help: ArgumentHelp("Seconds a connection may take to send its whole request.", valueName: "SECONDS"))
+    var requestTimeout: Double = 5
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
     var logLevel: String = "info"
 
@@ -43,13 +46,17 @@ struct AgentCommand: ParsableCommand {
             throw CommandFailure("unknown --log-level '\(logLevel)': trace, debug, info, notice, warning, error or critical")
         }
         guard (1...256).contains(workers) else { throw CommandFailure("--workers must be 1 to 256, not \(workers)") }
+        guard requestTimeout.isFinite, requestTimeout >= 0.01, requestTimeout <= 600 else {
+            throw CommandFailure("--request-timeout must be 0.01 to 600 seconds, not \(requestTimeout)")
+        }
         guard getuid() == 0 else { throw CommandFailure("the agent must run as root (it serves root's CNI plugin on a root-only socket)") }
         let address: (host: String, port: Int)
         do { address = try AgentConfiguration.parseAddress(metricsAddress) } catch { throw CommandFailure(error.description) }
         let configuration = AgentConfiguration(
             store: storeOptions.store,
             tls: EtcdStore.TLS(caFile: storeOptions.etcdCACert, certFile: storeOptions.etcdCert, keyFile: storeOptions.etcdKey),
-            socketPath: socket, metricsHost: address.host, metricsPort: address.port, workers: workers)
+            socketPath: socket, metricsHost: address.host, metricsPort: address.port,
+            requestReadTimeout: .milliseconds(Int64(requestTimeout * 1000)), workers: workers)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
