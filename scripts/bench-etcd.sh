@@ -67,16 +67,17 @@ start_agent() {  # STORE SOCKET
 }
 stop_agent() { kill -TERM "$agent_pid"; wait "$agent_pid" || true; agent_pid=""; }
 printf '{"cniVersion":"1.0.0","name":"b","type":"host-local","ipam":{"type":"host-local","ranges":[[{"subnet":"10.6.0.0/16","rangeStart":"10.6.100.1","rangeEnd":"10.6.110.254"}]],"dataDir":"%s"}}' "$work/host-local" >"$work/host.json"
+printf '{"cniVersion":"1.0.0","name":"b","type":"host-local","ipam":{"type":"host-local","ranges":[[{"subnet":"10.6.0.0/16","rangeStart":"10.6.100.1","rangeEnd":"10.6.110.254"}]],"dataDir":"%s"}}' "$work/host-local-2" >"$work/host-2.json"
 node() {  # PLUGIN CONFIG NODE
     local i
     for ((i = 0; i < per; i++)); do
         env -i CNI_COMMAND=ADD CNI_CONTAINERID="$3-c$i" CNI_NETNS=/proc/self/ns/net CNI_IFNAME=eth0 CNI_PATH="$bin" \
-            SPIDERPOOL_NODE_NAME="$3" "$bin/$1" <"$2" >/dev/null || { echo "error: $1 ADD $3-c$i failed" >&2; exit 1; }
+            SPIDERPOOL_NODE_NAME="$3" "$bin/$1" <"$2" >/dev/null || { echo "error: $1 ADD $3-c$i failed" >&2; kill -TERM $$; exit 1; }
     done
 }
-rate() {  # PLUGIN CONFIG CLIENTS -> ADD/s
+rate() {  # PLUGIN CONFIG CLIENTS [TAG] -> ADD/s
     local start=${EPOCHREALTIME/./} n
-    for ((n = 0; n < $3; n++)); do node "$1" "$2" "$1-$3-$n" & done
+    for ((n = 0; n < $3; n++)); do node "$1" "$2" "$1-${4:-}$3-$n" & done
     wait
     awk -v n=$(($3 * per)) -v us=$((${EPOCHREALTIME/./} - start)) 'BEGIN { printf "%d", n / (us / 1e6) }'
 }
@@ -84,27 +85,29 @@ e1=$(rate spiderpool "$work/etcd.json" 1); m1=$(rate spiderpool "$work/embedded.
 e4=$(rate spiderpool "$work/etcd.json" 4); m4=$(rate spiderpool "$work/embedded.json" 4); h4=$(rate host-local "$work/host.json" 4)
 start_agent "etcd://127.0.0.1:$port/agent" "$work/etcd-agent.sock"
 sleep 0.5  # the agent's view of the store: read, then followed
-a1=$(rate spiderpool "$work/etcd-agent.json" 1); ha1=$(rate host-local "$work/host.json" 1)
-a4=$(rate spiderpool "$work/etcd-agent.json" 4); ha4=$(rate host-local "$work/host.json" 4)
+# host-local beside it from an empty directory too, so both hold the same count at each row.
+a1=$(rate spiderpool "$work/etcd-agent.json" 1 a); ha1=$(rate host-local "$work/host-2.json" 1 a)
+a4=$(rate spiderpool "$work/etcd-agent.json" 4 a); ha4=$(rate host-local "$work/host-2.json" 4 a)
 served=$("$spiderctl" ip list --store "etcd://127.0.0.1:$port/agent" -o json | grep -c '"containerID"' || true)
 stop_agent
 start_agent "$work/agent-store" "$work/embedded-agent.sock"
-b1=$(rate spiderpool "$work/embedded-agent.json" 1); b4=$(rate spiderpool "$work/embedded-agent.json" 4)
+b1=$(rate spiderpool "$work/embedded-agent.json" 1 b); b4=$(rate spiderpool "$work/embedded-agent.json" 4 b)
 stop_agent
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "### CNI processes (one process per ADD, $per ADDs per client)"
 echo
-echo "host-local ran right before each agent row, in the same run; the agent served $served of its $((per * 5)) etcd ADDs' records."
+echo "Each row's runs start from the same number of held addresses (host-local in a directory of its own for the agent's column); the etcd store behind the agent holds $served records after its $((per * 5)) ADDs."
 echo
-echo "| clients | spiderpool on etcd | on etcd through the agent | on the embedded ledger | embedded, through the agent | host-local | etcd ÷ host-local | etcd through the agent ÷ host-local |"
+echo "| clients | spiderpool on etcd | on etcd through the agent | on the embedded ledger | embedded, through the agent | host-local (beside each) | etcd ÷ host-local | etcd through the agent ÷ host-local |"
 echo "|---|---|---|---|---|---|---|---|"
 echo "| 1 | $e1 ADD/s | $a1 ADD/s | $m1 ADD/s | $b1 ADD/s | $h1 / $ha1 ADD/s | $(ratio "$e1" "$h1")× | **$(ratio "$a1" "$ha1")×** |"
 echo "| 4 | $e4 ADD/s | $a4 ADD/s | $m4 ADD/s | $b4 ADD/s | $h4 / $ha4 ADD/s | $(ratio "$e4" "$h4")× | **$(ratio "$a4" "$ha4")×** |"
 echo
 
 # 3. The agent's memory with 10,000 allocations in the store (etcd), after serving ADDs.
-"$spiderctl" pool apply -f "$work/pool.yaml" --store "etcd://127.0.0.1:$port/rss" >/dev/null
-"$bench" fill "etcd://127.0.0.1:$port/rss" bench 10000 >/dev/null
+printf 'apiVersion: spiderpool.spidernet.io/v2beta1\nkind: SpiderIPPool\nmetadata:\n  name: bench\nspec:\n  subnet: 10.7.0.0/16\n  ips:\n  - 10.7.0.1-10.7.63.254\n' >"$work/big.yaml"
+"$spiderctl" pool apply -f "$work/big.yaml" --store "etcd://127.0.0.1:$port/rss" >/dev/null
+"$bench" fill "etcd://127.0.0.1:$port/rss" bench 10000 >&2
 start_agent "etcd://127.0.0.1:$port/rss" "$work/rss.sock"
 sleep 1
 printf '{"cniVersion":"1.0.0","name":"b","type":"spiderpool","ipam":{"type":"spiderpool","default_ipv4_ippool":["bench"],"store":"etcd://127.0.0.1:%s/rss","agent_socket":"%s"}}' "$port" "$work/rss.sock" >"$work/rss.json"

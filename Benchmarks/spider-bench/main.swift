@@ -158,7 +158,9 @@ if only == "fill" {
                 request.podName = "fill-\(index)"
                 request.nodeName = "bench"
                 request.configDefaults = PoolChoice(ipv4: [arguments[1]], ipv6: [])
-                if (try? service.allocate(request)) == nil { failures.withLock { $0 += 1 } }
+                do { _ = try service.allocate(request) } catch {
+                    if failures.withLock({ count in count += 1; return count }) == 1 { print("first failure: \(error)") }
+                }
             }
         }
         print("filled \(count - failures.withLock { $0 }) of \(count)")

@@ -17,7 +17,9 @@
 # SPIDER_CNI=/path/to/spider-cni names the CNI binary.
 #
 #   quickstart.sh           pools and allocations in the embedded ledger (a directory)
-#   quickstart.sh --etcd    in etcd instead: one started on the node (127.0.0.1:2379 in spq-node)
+#   quickstart.sh --etcd    in etcd instead: one started on the node (127.0.0.1:2379 in spq-node),
+#                           with the node agent (spiderctl agent) serving the plugin's ADDs and
+#                           its metrics on 127.0.0.1:5711 in spq-node
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/deps.sh
@@ -51,8 +53,10 @@ for plugin in ptp macvlan host-local; do ln -s "/usr/lib/cni/$plugin" "$bin/$plu
 
 ns() { ip netns exec "$@"; }
 etcd_pid=""
+agent_pid=""
 cleanup() {
     set +e
+    if [ -n "$agent_pid" ]; then kill -9 "$agent_pid"; wait "$agent_pid"; fi
     # SIGKILL: its data goes with $work, and a SIGTERM may be ignored by what started us.
     if [ -n "$etcd_pid" ]; then kill -9 "$etcd_pid"; wait "$etcd_pid"; fi
     for n in spq-pod1 spq-pod2 spq-node spq-gw spq-out; do ip netns delete "$n" 2>/dev/null; done
@@ -90,7 +94,16 @@ if [ "$use_etcd" -eq 1 ]; then
     store="etcd://127.0.0.1:2379/quickstart"
     for _ in $(seq 100); do ns spq-node "$SPIDERCTL" pool get --store "$store" >/dev/null 2>&1 && break; sleep 0.1; done
     echo "store: $store"
+
+    step "the node agent: warm ADDs over $work/agent.sock, metrics on 127.0.0.1:5711"
+    ns spq-node "$SPIDERCTL" agent --store "$store" --socket "$work/agent.sock" --metrics-address 127.0.0.1:5711 \
+        2>"$work/agent.log" &
+    agent_pid=$!
+    for _ in $(seq 100); do [ -S "$work/agent.sock" ] && break; sleep 0.1; done
+    agent_ipam=',"agent_socket":"'"$work/agent.sock"'"'
 fi
+# /metrics of the agent in spq-node, with bash alone.
+metrics() { ns spq-node bash -c 'exec 3<>/dev/tcp/127.0.0.1/5711; printf "GET /metrics HTTP/1.0\r\n\r\n" >&3; cat <&3' | grep '^spiderpool_'; }
 
 step "the pool from Spiderpool's docs"
 ns spq-node "$SPIDERCTL" pool apply -f Examples/quickstart/10-6-v4.yaml --store "$store"
@@ -100,7 +113,7 @@ cni() {  # cni COMMAND NETNS IFNAME CONTAINERID PLUGIN CONFIG
         CNI_PATH="$bin" CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=$2" "$bin/$5" <<<"$6"
 }
 ptp_conf='{"cniVersion":"1.0.0","name":"calico-standin","type":"ptp","ipMasq":false,"ipam":{"type":"host-local","ranges":[[{"subnet":"10.233.64.0/18"}]],"routes":[{"dst":"0.0.0.0/0"}],"dataDir":"'"$work/host-local"'"}}'
-macvlan_conf='{"cniVersion":"1.0.0","name":"macvlan-ens192","type":"macvlan","master":"ens192","mode":"bridge","ipam":{"type":"spiderpool","default_ipv4_ippool":["10-6-v4"],"store":"'"$store"'"}}'
+macvlan_conf='{"cniVersion":"1.0.0","name":"macvlan-ens192","type":"macvlan","master":"ens192","mode":"bridge","ipam":{"type":"spiderpool","default_ipv4_ippool":["10-6-v4"],"store":"'"$store"'"'"${agent_ipam:-}"'}}'
 
 step "eth0 of both Pods from the real ptp plugin (the Calico stand-in)"
 cni ADD spq-pod1 eth0 pod1 ptp "$ptp_conf" >/dev/null
@@ -112,6 +125,11 @@ step "net1 of pod1 from the real macvlan plugin with our spiderpool IPAM"
 macvlan_result=$(cni ADD spq-pod1 net1 pod1 macvlan "$macvlan_conf")
 pod1_net1=$(ip -n spq-pod1 -4 -o address show net1 | awk '{print $4}' | cut -d/ -f1)
 echo "eth0 $pod1_eth0, net1 $pod1_net1"
+
+if [ "$use_etcd" -eq 1 ]; then
+    step "the agent served that ADD: its metrics"
+    metrics | grep -E 'ippool|requests_total|outcome="served"'
+fi
 
 step "our coordinator, chained after macvlan (overlay mode)"
 coordinator_conf='{"cniVersion":"1.0.0","name":"macvlan-ens192","type":"coordinator","mode":"overlay","overlayPodCIDR":["10.233.64.0/18"],"serviceCIDR":["10.233.0.0/18"],"tunePodRoutes":true,"hostRuleTable":500,"podRPFilter":0,"prevResult":'"$macvlan_result"'}'
@@ -150,6 +168,14 @@ done
 cni DEL spq-pod1 eth0 pod1 ptp "$ptp_conf"; cni DEL spq-pod2 eth0 pod2 ptp "$ptp_conf"
 check "no address left in the pool" sh -c "[ \"\$(ip netns exec spq-node '$SPIDERCTL' ip list --store '$store' -o json | tr -d ' \n')\" = '[]' ]"
 check "no route left in the node's table 500" sh -c "[ -z \"\$(ip -n spq-node route show table 500)\" ]"
+if [ "$use_etcd" -eq 1 ]; then
+    step "the agent's metrics after the teardown"
+    metrics | grep -E 'ippool|requests_total'
+    check "the agent served the macvlan ADD" sh -c "ip netns exec spq-node bash -c 'exec 3<>/dev/tcp/127.0.0.1/5711; printf \"GET /metrics HTTP/1.0\r\n\r\n\" >&3; cat <&3' | grep -q 'spiderpool_agent_calls_total{outcome=\"served\"} 1'"
+    check "the pool gauge shows no address held" sh -c "ip netns exec spq-node bash -c 'exec 3<>/dev/tcp/127.0.0.1/5711; printf \"GET /metrics HTTP/1.0\r\n\r\n\" >&3; cat <&3' | grep -q 'spiderpool_ippool_allocated_ips{pool=\"10-6-v4\"} 0'"
+    kill -TERM "$agent_pid"; wait "$agent_pid"; agent_pid=""
+    check "the agent stopped on SIGTERM and removed its socket" sh -c "[ ! -e '$work/agent.sock' ]"
+fi
 
 if [ "$failures" -ne 0 ]; then echo; echo "quick start: $failures check(s) failed" >&2; exit 1; fi
 echo; echo "quick start: all checks passed"

@@ -65,6 +65,12 @@ public final class EtcdClient: Sendable {
         GatewayCodec.keyValues(try call("/v3/kv/range", GatewayCodec.rangeRequest(range), idempotent: true))
     }
 
+    /// One page of a range: the keys, whether more follow, and the revision read.
+    public func page(_ range: EtcdRange) throws(EtcdError) -> (keyValues: [EtcdKeyValue], more: Bool, revision: Int64) {
+        let answer = try call("/v3/kv/range", GatewayCodec.rangeRequest(range), idempotent: true)
+        return (GatewayCodec.keyValues(answer), GatewayCodec.more(answer), GatewayCodec.revision(answer))
+    }
+
     /// Every key in `[key, rangeEnd)` (just `key` when `rangeEnd` is nil), sorted by key.
     public func range(key: String, rangeEnd: String?, keysOnly: Bool = false) throws(EtcdError) -> [EtcdKeyValue] {
         try range(EtcdRange(key: key, rangeEnd: rangeEnd, keysOnly: keysOnly))

@@ -34,30 +34,66 @@ public final class EtcdStoreView: Sendable {
         var revision: Int64?
     }
 
+    /// One pool's records, with the sets allocation needs kept current.
+    struct PoolRecords: Sendable {
+        var records: [IPAddress: AllocationRecord] = [:]
+        /// Addresses held by a live attachment.
+        var held = IPRangeSet()
+        /// Addresses parked for a sticky Pod.
+        var parked = IPRangeSet()
+
+        mutating func rebuildSets() {
+            held = IPRangeSet(addresses: records.values.filter { !$0.owner.isParked }.map(\.address))
+            parked = IPRangeSet(addresses: records.values.filter(\.owner.isParked).map(\.address))
+        }
+    }
+
     struct State: Sendable {
         var live = false
         var revision: Int64 = 0
         var pools: [String: EtcdKeyValue] = [:]
         var parsedPools: [String: (revision: Int64, pool: SpiderIPPool)] = [:]
         var reserved: [String: EtcdKeyValue] = [:]
-        var records: [String: [IPAddress: AllocationRecord]] = [:]
-        var holders: [Attachment: Set<RecordID>] = [:]
+        var records: [String: PoolRecords] = [:]
+        /// What each attachment holds.
+        var holders: [Attachment: [RecordID]] = [:]
+        /// What each Pod (`namespace/name`) holds, for an earlier sandbox's or a parked address.
+        var byPod: [String: [RecordID]] = [:]
         var claims: [String: Claim] = [:]
         var resyncs = 0
         var lastFailure: String?
 
-        mutating func removeRecord(_ id: RecordID) {
-            guard let old = records[id.pool]?.removeValue(forKey: id.address) else { return }
-            holders[old.owner.attachment]?.remove(id)
+        mutating func removeRecord(_ id: RecordID, updateSets: Bool = true) {
+            guard let old = records[id.pool]?.records.removeValue(forKey: id.address) else { return }
+            if updateSets, var pool = records[id.pool] {
+                let single = IPRangeSet(addresses: [id.address])
+                if old.owner.isParked { pool.parked = pool.parked.subtracting(single) } else { pool.held = pool.held.subtracting(single) }
+                records[id.pool] = pool
+            }
+            holders[old.owner.attachment]?.removeAll { $0 == id }
             if holders[old.owner.attachment]?.isEmpty == true { holders[old.owner.attachment] = nil }
-            if records[id.pool]?.isEmpty == true { records[id.pool] = nil }
+            let pod = old.owner.pod
+            if !pod.isEmpty {
+                byPod[pod]?.removeAll { $0 == id }
+                if byPod[pod]?.isEmpty == true { byPod[pod] = nil }
+            }
+            if records[id.pool]?.records.isEmpty == true { records[id.pool] = nil }
         }
 
-        mutating func putRecord(_ record: AllocationRecord) {
+        /// Stores a record; `updateSets: false` while loading (the sets are built once after).
+        mutating func putRecord(_ record: AllocationRecord, updateSets: Bool = true) {
             let id = RecordID(pool: record.pool, address: record.address)
-            removeRecord(id)
-            records[record.pool, default: [:]][record.address] = record
-            holders[record.owner.attachment, default: []].insert(id)
+            removeRecord(id, updateSets: updateSets)
+            var pool = records.removeValue(forKey: record.pool) ?? PoolRecords()
+            pool.records[record.address] = record
+            if updateSets {
+                let single = IPRangeSet(addresses: [record.address])
+                if record.owner.isParked { pool.parked = pool.parked.union(single) } else { pool.held = pool.held.union(single) }
+            }
+            records[record.pool] = pool
+            holders[record.owner.attachment, default: []].append(id)
+            let pod = record.owner.pod
+            if !pod.isEmpty { byPod[pod, default: []].append(id) }
         }
     }
 
@@ -107,36 +143,58 @@ public final class EtcdStoreView: Sendable {
         await watch.shutdown()
     }
 
-    /// Reads pools, reserved IPs and records in one transaction; returns its revision.
+    /// Reads pools and reserved IPs in one transaction, then the records in pages of 500 at
+    /// that same revision (a bounded answer at a time, however many records there are);
+    /// returns the revision.
     func load() async throws(EtcdError) -> Int64 {
         let ledger = self.ledger
-        let prefix = ledger.prefix
-        let result: Result<EtcdTxnResult, EtcdError> = await withCheckedContinuation { continuation in
+        let result: Result<State, EtcdError> = await withCheckedContinuation { continuation in
             NIOThreadPool.singleton.submit { _ in
-                continuation.resume(returning: Result { () throws(EtcdError) -> EtcdTxnResult in
-                    try ledger.client.txn([], success: [.range(prefix: "\(prefix)/pools/"), .range(prefix: "\(prefix)/reserved/"),
-                                                        .range(prefix: "\(prefix)/records/")])
-                })
+                continuation.resume(returning: Result { () throws(EtcdError) -> State in try EtcdStoreView.read(ledger) })
             }
         }
-        let answer = try result.get()
-        guard answer.responses.count == 3 else {
-            throw .malformedResponse(endpoint: ledger.store.description, reason: "the store read has \(answer.responses.count) parts, not 3")
-        }
+        let loaded = try result.get()
         state.withLock { state in
-            let claims = state.claims.filter { $0.value.revision.map { $0 > answer.revision } ?? true }
-            let resyncs = state.resyncs
-            state = State()
-            state.claims = claims
-            state.resyncs = resyncs + 1
-            state.revision = answer.revision
-            for kv in answer.responses[0].keyValues { state.pools[String(kv.key.dropFirst("\(prefix)/pools/".count))] = kv }
-            for kv in answer.responses[1].keyValues { state.reserved[String(kv.key.dropFirst("\(prefix)/reserved/".count))] = kv }
-            for kv in answer.responses[2].keyValues {
-                if let versioned = ledger.decodeRecord(kv) { state.putRecord(versioned.record) }
-            }
+            var fresh = loaded
+            fresh.claims = state.claims.filter { $0.value.revision.map { $0 > loaded.revision } ?? true }
+            fresh.resyncs = state.resyncs + 1
+            state = fresh
         }
-        return answer.revision
+        EtcdStoreView.returnFreedMemory()
+        return loaded.revision
+    }
+
+    static func read(_ ledger: EtcdLedger) throws(EtcdError) -> State {
+        let prefix = ledger.prefix
+        let documents = try ledger.client.txn([], success: [.range(prefix: "\(prefix)/pools/"), .range(prefix: "\(prefix)/reserved/")])
+        guard documents.responses.count == 2 else {
+            throw .malformedResponse(endpoint: ledger.store.description, reason: "the store read has \(documents.responses.count) parts, not 2")
+        }
+        var state = State()
+        state.revision = documents.revision
+        for kv in documents.responses[0].keyValues { state.pools[String(kv.key.dropFirst("\(prefix)/pools/".count))] = kv }
+        for kv in documents.responses[1].keyValues { state.reserved[String(kv.key.dropFirst("\(prefix)/reserved/".count))] = kv }
+        let recordPrefix = "\(prefix)/records/"
+        var range = EtcdRange.prefix(recordPrefix)
+        range.limit = 500
+        range.revision = documents.revision
+        while true {
+            let page = try ledger.client.page(range)
+            for kv in page.keyValues {
+                if let versioned = ledger.decodeRecord(kv) { state.putRecord(versioned.record, updateSets: false) }
+            }
+            guard page.more, let last = page.keyValues.last else { break }
+            range.key = last.key + "\0"
+        }
+        for pool in state.records.keys { state.records[pool]?.rebuildSets() }
+        return state
+    }
+
+    /// Gives the memory a large read freed back to the system (glibc keeps it otherwise).
+    static func returnFreedMemory() {
+        #if canImport(Glibc)
+        _ = glibcMallocTrim(0)
+        #endif
     }
 
     /// Follows every change under the store's prefix after `revision`.
@@ -231,7 +289,7 @@ public final class EtcdStoreView: Sendable {
                                                                 reserved: [EtcdKeyValue], held: [AllocationRecord], revision: Int64)? {
         state.withLock { state in
             guard state.live else { return nil }
-            var held = (state.holders[attachment] ?? []).compactMap { state.records[$0.pool]?[$0.address] }
+            var held = (state.holders[attachment] ?? []).compactMap { state.records[$0.pool]?.records[$0.address] }
             for claim in state.claims.values where claim.record.owner.attachment == attachment && !held.contains(claim.record) {
                 held.append(claim.record)
             }
@@ -247,18 +305,43 @@ public final class EtcdStoreView: Sendable {
         }
     }
 
-    /// The pool's document and its records (claims included), or `nil` when the view is not
-    /// live; `.some(nil)` when the pool is not in the view.
-    func occupancyDocuments(of pool: String) -> (document: EtcdKeyValue, parsed: SpiderIPPool?, records: [AllocationRecord])?? {
-        state.withLock { state in
+    /// What one allocation attempt needs of a pool, read from the copy.
+    struct PoolSnapshot: Sendable {
+        var document: EtcdKeyValue
+        var parsed: SpiderIPPool?
+        var mine: AllocationRecord?
+        var previous: AllocationRecord?
+        /// Held by a live attachment, claims included.
+        var held: IPRangeSet
+        var parked: IPRangeSet
+        var parkedRecords: [AllocationRecord]
+    }
+
+    /// The pool's document and what decides an allocation in it (claims included), or `nil`
+    /// when the view is not live; `.some(nil)` when the pool is not in the view. Costs a few
+    /// look-ups, not a pass over every record.
+    func occupancySnapshot(of pool: String, for request: AllocationRequest) -> PoolSnapshot?? {
+        state.withLock { state -> PoolSnapshot?? in
             guard state.live else { return nil }
             guard let document = state.pools[pool] else { return .some(nil) }
-            var records = state.records[pool] ?? [:]
-            for claim in state.claims.values where claim.record.pool == pool && records[claim.record.address] == nil {
-                records[claim.record.address] = claim.record
+            let records = state.records[pool] ?? PoolRecords()
+            var held = records.held
+            var claimed: [AllocationRecord] = []
+            for claim in state.claims.values where claim.record.pool == pool && records.records[claim.record.address] == nil {
+                claimed.append(claim.record)
             }
+            if !claimed.isEmpty { held = held.union(IPRangeSet(addresses: claimed.map(\.address))) }
+            let mine = (state.holders[request.attachment] ?? []).first { $0.pool == pool }.flatMap { records.records[$0.address] }
+                ?? claimed.first { $0.owner.attachment == request.attachment }
+            let pod = request.owner.pod
+            let sameNIC: [AllocationRecord] = pod.isEmpty
+                ? Array(records.records.values)
+                : (state.byPod[pod] ?? []).filter { $0.pool == pool }.compactMap { records.records[$0.address] }
+            let previous = AddressChooser.previousHolding(sameNIC.sorted { $0.address < $1.address }, request)
+            let parkedRecords = records.parked.isEmpty ? [] : records.records.values.filter(\.owner.isParked).sorted { $0.address < $1.address }
             let parsed = state.parsedPools[pool].flatMap { $0.revision == document.modRevision ? $0.pool : nil }
-            return .some((document, parsed, records.values.sorted { $0.address < $1.address }))
+            return .some(PoolSnapshot(document: document, parsed: parsed, mine: mine, previous: previous, held: held,
+                                      parked: records.parked, parkedRecords: parkedRecords))
         }
     }
 
@@ -291,7 +374,13 @@ public final class EtcdStoreView: Sendable {
     public func recordCounts() -> (pools: [EtcdKeyValue], counts: [String: Int])? {
         state.withLock { state in
             guard state.live else { return nil }
-            return (state.pools.values.sorted { $0.key < $1.key }, state.records.mapValues(\.count))
+            return (state.pools.values.sorted { $0.key < $1.key }, state.records.mapValues(\.records.count))
         }
     }
 }
+
+#if canImport(Glibc)
+/// glibc's `malloc_trim` (`<malloc.h>`, which the Glibc module does not bring).
+@_silgen_name("malloc_trim")
+func glibcMallocTrim(_ pad: Int) -> Int32
+#endif

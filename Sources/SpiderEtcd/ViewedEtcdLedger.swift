@@ -57,20 +57,29 @@ public struct ViewedEtcdLedger: Ledger {
 
     public func occupancy(of pool: String, for request: AllocationRequest, limit: Int,
                           available: (SpiderIPPool) -> IPRangeSet?) throws(IPAMError) -> PoolOccupancy? {
-        guard !call.seen.withLock({ $0.direct }), let found = view.occupancyDocuments(of: pool) else {
+        guard !call.seen.withLock({ $0.direct }), let found = view.occupancySnapshot(of: pool, for: request) else {
             return try base.occupancy(of: pool, for: request, limit: limit, available: available)
         }
-        guard let (document, parsed, records) = found else { return nil }
+        guard let snapshot = found else { return nil }
         let stored: SpiderIPPool
-        if let parsed {
+        if let parsed = snapshot.parsed {
             stored = parsed
         } else {
-            guard let decoded = try base.decodePools([document]).first else { return nil }
-            view.remember(decoded, revision: document.modRevision)
+            guard let decoded = try base.decodePools([snapshot.document]).first else { return nil }
+            view.remember(decoded, revision: snapshot.document.modRevision)
             stored = decoded
         }
-        call.seen.withLock { $0.poolRevisions[pool] = document.modRevision }
-        return PoolOccupancy(pool: stored, records: records, request: request, available: available(stored), limit: limit)
+        call.seen.withLock { $0.poolRevisions[pool] = snapshot.document.modRevision }
+        // The same choice as AddressChooser.candidates, from the copy's sets.
+        var free: [IPAddress] = []
+        var parked: AllocationRecord?
+        if let allowed = available(stored) {
+            let open = allowed.subtracting(snapshot.held)
+            let lowestParked = open.intersection(snapshot.parked).first
+            free = open.lowestAddresses(notIn: snapshot.parked, limit: max(limit, 1))
+            parked = lowestParked.flatMap { address in snapshot.parkedRecords.first { $0.address == address } }
+        }
+        return PoolOccupancy(pool: stored, mine: snapshot.mine, previous: snapshot.previous, free: free, parked: parked)
     }
 
     public func reserve(_ record: AllocationRecord) throws(IPAMError) -> Bool {

@@ -8,6 +8,10 @@ public struct EtcdRange: Sendable, Hashable {
     public var countOnly = false
     /// Only keys changed at or after this revision (deleted keys are not seen).
     public var minModRevision: Int64?
+    /// At most this many keys (0: no limit); the answer says whether there are more.
+    public var limit: Int64 = 0
+    /// Read the store as it was at this revision (0: now).
+    public var revision: Int64 = 0
 
     public init(key: String, rangeEnd: String? = nil, keysOnly: Bool = false, countOnly: Bool = false, minModRevision: Int64? = nil) {
         self.key = key

@@ -13,6 +13,8 @@ enum GatewayCodec {
         if range.keysOnly { request["keys_only"] = true }
         if range.countOnly { request["count_only"] = true }
         if let revision = range.minModRevision { request["min_mod_revision"] = String(revision) }
+        if range.limit > 0 { request["limit"] = String(range.limit) }
+        if range.revision > 0 { request["revision"] = String(range.revision) }
         return request
     }
 
@@ -71,6 +73,9 @@ enum GatewayCodec {
         guard let encoded = base64 as? String, let data = Data(base64Encoded: encoded) else { return "" }
         return String(decoding: data, as: UTF8.self)
     }
+
+    /// Whether a limited range left keys out.
+    static func more(_ range: [String: Any]) -> Bool { range["more"] as? Bool ?? false }
 
     static func keyValues(_ range: [String: Any]) -> [EtcdKeyValue] {
         (range["kvs"] as? [[String: Any]] ?? []).map { kv in
