@@ -578,6 +578,17 @@ struct CNIProtocolTests {
         expectCNIError(try CNIProtocolTests.add(workspace, "c4", config: bad), code: 7, "a malformed ippool annotation")
         #expect(try workspace.holdings()["c4/eth0"] == nil)
     }
+
+    @Test("Multus cni-args arrive under args.cni and are read there; the top of args wins")
+    func poolFromMultusCNIArgs() throws {
+        let workspace = try CNIProtocolTests.workspace("multus-args")
+        try workspace.applyPool("other4", subnet: "10.40.0.0/24", ips: ["10.40.0.50-10.40.0.51"], gateway: "10.40.0.1")
+        let nested = CNIProtocolTests.ipamConfig(workspace, ["args": ["cni": ["ipam.spidernet.io/ippool": "{\"ipv4\":[\"other4\"]}"]]])
+        #expect(try CNIProtocolTests.add(workspace, "c1", config: nested).addresses == ["10.40.0.50/24"])
+        let both = CNIProtocolTests.ipamConfig(workspace, ["args": ["ipam.spidernet.io/ippool": "{\"ipv4\":[\"p4\"]}",
+                                                                    "cni": ["ipam.spidernet.io/ippool": "{\"ipv4\":[\"other4\"]}"]]])
+        #expect(try CNIProtocolTests.add(workspace, "c2", config: both).addresses == ["10.20.0.10/24"])
+    }
 }
 
 /// Inputs the review of session 2 found unguarded.

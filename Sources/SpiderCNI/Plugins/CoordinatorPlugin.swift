@@ -11,7 +11,8 @@ import Glibc
 /// Settings come from the CNI configuration; what it leaves out comes from a SpiderCoordinator
 /// manifest — the file named by `spiderCoordinator`, else `/var/lib/spiderpool/spidercoordinator.yaml`
 /// when it exists (`spiderctl detect --write` writes it). The Pod annotation
-/// `ipam.spidernet.io/default-route-nic` arrives as `args["ipam.spidernet.io/default-route-nic"]`.
+/// `ipam.spidernet.io/default-route-nic` arrives as `args["ipam.spidernet.io/default-route-nic"]`
+/// (or under `args.cni`, where Multus puts `cni-args`).
 public struct CoordinatorPlugin: CNIPlugin {
     public static let defaultManifestPath = EmbeddedLedger.defaultRoot + "/spidercoordinator.yaml"
 
@@ -70,7 +71,9 @@ public struct CoordinatorPlugin: CNIPlugin {
             if !cleanup || (error.handOffReason != nil && CNIHandOff.program != nil) { throw error }
             defaults = CoordinatorNetConf()
         }
+        // At the top of `args`, or under `args.cni` where Multus puts `cni-args`.
         let annotation = config["args"]?["ipam.spidernet.io/default-route-nic"]?.stringValue
+            ?? config["args"]?["cni"]?["ipam.spidernet.io/default-route-nic"]?.stringValue
         do { return try CoordinatorConfig(netConf: netConf, defaults: defaults, defaultRouteAnnotation: annotation) } catch {
             throw CNIError(error)
         }

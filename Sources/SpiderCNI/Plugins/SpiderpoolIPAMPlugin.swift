@@ -102,10 +102,16 @@ public struct SpiderpoolIPAMPlugin: CNIPlugin {
         return bool
     }
 
-    /// The config's `args` object (Multus `cni-args`); anything else counts as none.
+    /// The config's `args` object; anything else counts as none. Multus puts a network's
+    /// `cni-args` under `args.cni`: a key missing at the top of `args` is read there too.
     static func configArgs(_ config: ManifestValue) -> ManifestValue {
-        if let args = config["args"], args.objectValue != nil { return args }
-        return .object([])
+        guard let args = config["args"], case .object(var pairs) = args else { return .object([]) }
+        if case .object(let nested)? = args["cni"] {
+            for (key, value) in nested where key != "ips" && !pairs.contains(where: { $0.key == key }) {
+                pairs.append((key, value))
+            }
+        }
+        return .object(pairs)
     }
 
     /// The allocation an ADD asks for, decoded from the configuration and `CNI_ARGS`.
