@@ -334,9 +334,11 @@ public final class EtcdStoreView: Sendable {
             let mine = (state.holders[request.attachment] ?? []).first { $0.pool == pool }.flatMap { records.records[$0.address] }
                 ?? claimed.first { $0.owner.attachment == request.attachment }
             let pod = request.owner.pod
-            let sameNIC: [AllocationRecord] = pod.isEmpty
+            // Claims too: a record this agent wrote a moment ago may not be back through the watch yet.
+            let sameNIC: [AllocationRecord] = (pod.isEmpty
                 ? Array(records.records.values)
-                : (state.byPod[pod] ?? []).filter { $0.pool == pool }.compactMap { records.records[$0.address] }
+                : (state.byPod[pod] ?? []).filter { $0.pool == pool }.compactMap { records.records[$0.address] })
+                + claimed.filter { pod.isEmpty || $0.owner.pod == pod }
             let previous = AddressChooser.previousHolding(sameNIC.sorted { $0.address < $1.address }, request)
             let parkedRecords = records.parked.isEmpty ? [] : records.records.values.filter(\.owner.isParked).sorted { $0.address < $1.address }
             let parsed = state.parsedPools[pool].flatMap { $0.revision == document.modRevision ? $0.pool : nil }
