@@ -96,7 +96,8 @@ if [ "$use_etcd" -eq 1 ]; then
     echo "store: $store"
 
     step "the node agent: warm ADDs over $work/agent.sock, metrics on 127.0.0.1:5711"
-    ns spq-node "$SPIDERCTL" agent --store "$store" --socket "$work/agent.sock" --metrics-address 127.0.0.1:5711 \
+    # `ip netns exec` itself, not the ns function: $! must be the agent's own pid.
+    ip netns exec spq-node "$SPIDERCTL" agent --store "$store" --socket "$work/agent.sock" --metrics-address 127.0.0.1:5711 \
         2>"$work/agent.log" &
     agent_pid=$!
     for _ in $(seq 100); do [ -S "$work/agent.sock" ] && break; sleep 0.1; done
