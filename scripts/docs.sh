@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the DocC documentation of every library (SpiderCore, SpiderYAML, SpiderEmbeddedLedger,
-# SpiderNetlink, SpiderEtcd, SpiderCNI, SpiderScenario) with the toolchain's docc, warnings as
+# SpiderNetlink, SpiderEtcd, SpiderCNI, SpiderAgent, SpiderScenario) with the toolchain's docc, warnings as
 # errors, into .build-docs/LIBRARY.doccarchive.
 #
 #   scripts/docs.sh [LIBRARY...]
@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/deps.sh
 ensure_build_deps
-libraries=("$@"); [ ${#libraries[@]} -gt 0 ] || libraries=(SpiderCore SpiderYAML SpiderEmbeddedLedger SpiderNetlink SpiderEtcd SpiderCNI SpiderScenario)
+libraries=("$@"); [ ${#libraries[@]} -gt 0 ] || libraries=(SpiderCore SpiderYAML SpiderEmbeddedLedger SpiderNetlink SpiderEtcd SpiderCNI SpiderAgent SpiderScenario)
 docc="$(dirname "$(readlink -f "$(command -v swift)")")/docc"
 [ -x "$docc" ] || { echo "error: $docc not found (the Swift toolchain's docc)" >&2; exit 1; }
 # The build writes symbol graphs when it compiles a module; they stay beside the build, which

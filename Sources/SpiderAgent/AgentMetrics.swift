@@ -7,20 +7,32 @@ public final class AgentMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     let poolGauges = Mutex<[String: (total: Gauge, allocated: Gauge)]>([:])
 
-    static let requests = "spiderpool_cni_requests_total"
-    static let requestsHelp = "CNI calls of the spiderpool and coordinator plugins on this node, by plugin, command and result (success or failure)."
-    static let duration = "spiderpool_cni_request_duration_seconds"
-    static let durationHelp = "How long CNI calls took: the whole plugin process for calls it ran itself, the agent's work for calls it served."
-    static let total = "spiderpool_ippool_total_ips"
-    static let totalHelp = "Addresses a SpiderIPPool may hand out (its ips without its excludeIPs)."
-    static let allocated = "spiderpool_ippool_allocated_ips"
-    static let allocatedHelp = "Addresses of a SpiderIPPool held by an allocation record (parked sticky addresses included)."
-    static let served = "spiderpool_agent_calls_total"
-    static let servedHelp = "Calls that reached the agent, by outcome: served, refused (the plugin ran them itself) or reported."
-    static let viewLive = "spiderpool_agent_etcd_view_live"
-    static let viewLiveHelp = "1 while the agent's copy of the etcd store follows a live watch, else 0."
-    static let viewResyncs = "spiderpool_agent_etcd_view_reads"
-    static let viewResyncsHelp = "How many times the agent read the whole etcd store (at start and after losing its watch)."
+    /// A metric's name as its parts (`spiderpool_SUBSYSTEM_METRIC_UNIT`) and its help text.
+    struct Name: Sendable {
+        var subsystem: String
+        var metric: String
+        var unit: String
+        var help: String
+
+        var descriptor: MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "spiderpool", subsystem: subsystem, metricName: metric, unitName: unit, helpText: help)
+        }
+    }
+
+    static let requests = Name(subsystem: "cni", metric: "requests", unit: "total",
+                               help: "CNI calls of the spiderpool and coordinator plugins on this node, by plugin, command and result (success or failure).")
+    static let duration = Name(subsystem: "cni", metric: "request_duration", unit: "seconds",
+                               help: "How long CNI calls took: the whole plugin process for calls it ran itself, the agent's work for calls it served.")
+    static let total = Name(subsystem: "ippool", metric: "total", unit: "ips",
+                            help: "Addresses a SpiderIPPool may hand out (its ips without its excludeIPs).")
+    static let allocated = Name(subsystem: "ippool", metric: "allocated", unit: "ips",
+                                help: "Addresses of a SpiderIPPool held by an allocation record (parked sticky addresses included).")
+    static let served = Name(subsystem: "agent", metric: "calls", unit: "total",
+                             help: "Calls that reached the agent, by outcome: served, refused (the plugin ran them itself) or reported.")
+    static let viewLive = Name(subsystem: "agent", metric: "etcd_view", unit: "live",
+                               help: "1 while the agent's copy of the etcd store follows a live watch, else 0.")
+    static let viewReads = Name(subsystem: "agent", metric: "etcd_view", unit: "reads",
+                                help: "How many times the agent read the whole etcd store (at start and after losing its watch).")
 
     /// The histogram's buckets: 1 ms to 10 s.
     static let buckets: [Duration] = [.milliseconds(1), .microseconds(2_500), .milliseconds(5), .milliseconds(10), .milliseconds(25),
@@ -35,16 +47,16 @@ public final class AgentMetrics: Sendable {
     /// Counts one CNI call; labels outside the plugins' names and the CNI commands are dropped.
     public func recordCall(plugin: String, command: String, succeeded: Bool, seconds: Double) {
         guard AgentMetrics.plugins.contains(plugin), AgentMetrics.commands.contains(command), seconds.isFinite, seconds >= 0 else { return }
-        registry.makeCounter(name: AgentMetrics.requests, labels: [("plugin", plugin), ("command", command), ("result", succeeded ? "success" : "failure")],
-                             help: AgentMetrics.requestsHelp).increment()
-        registry.makeDurationHistogram(name: AgentMetrics.duration, labels: [("plugin", plugin), ("command", command)], buckets: AgentMetrics.buckets,
-                                       help: AgentMetrics.durationHelp)
+        registry.makeCounter(descriptor: AgentMetrics.requests.descriptor,
+                             labels: [("plugin", plugin), ("command", command), ("result", succeeded ? "success" : "failure")]).increment()
+        registry.makeDurationHistogram(descriptor: AgentMetrics.duration.descriptor, labels: [("plugin", plugin), ("command", command)],
+                                       buckets: AgentMetrics.buckets)
             .record(.nanoseconds(Int64(min(seconds, 1e9) * 1e9)))
     }
 
     /// Counts what happened to a connection: `served`, `refused`, `reported`.
     public func recordOutcome(_ outcome: String) {
-        registry.makeCounter(name: AgentMetrics.served, labels: [("outcome", outcome)], help: AgentMetrics.servedHelp).increment()
+        registry.makeCounter(descriptor: AgentMetrics.served.descriptor, labels: [("outcome", outcome)]).increment()
     }
 
     /// Sets the pool gauges to the store's counts; pools no longer stored lose theirs.
@@ -54,8 +66,8 @@ public final class AgentMetrics: Sendable {
             for item in counts {
                 seen.insert(item.pool)
                 let pair = gauges[item.pool] ?? (
-                    registry.makeGauge(name: AgentMetrics.total, labels: [("pool", item.pool)], help: AgentMetrics.totalHelp),
-                    registry.makeGauge(name: AgentMetrics.allocated, labels: [("pool", item.pool)], help: AgentMetrics.allocatedHelp))
+                    registry.makeGauge(descriptor: AgentMetrics.total.descriptor, labels: [("pool", item.pool)]),
+                    registry.makeGauge(descriptor: AgentMetrics.allocated.descriptor, labels: [("pool", item.pool)]))
                 pair.total.set(to: item.total)
                 pair.allocated.set(to: item.allocated)
                 gauges[item.pool] = pair
@@ -70,8 +82,8 @@ public final class AgentMetrics: Sendable {
 
     /// Sets the etcd view's gauges.
     public func updateView(live: Bool, reads: Int) {
-        registry.makeGauge(name: AgentMetrics.viewLive, help: AgentMetrics.viewLiveHelp).set(to: live ? 1.0 : 0.0)
-        registry.makeGauge(name: AgentMetrics.viewResyncs, help: AgentMetrics.viewResyncsHelp).set(to: Double(reads))
+        registry.makeGauge(descriptor: AgentMetrics.viewLive.descriptor).set(to: live ? 1.0 : 0.0)
+        registry.makeGauge(descriptor: AgentMetrics.viewReads.descriptor).set(to: Double(reads))
     }
 
     /// The exposition text.

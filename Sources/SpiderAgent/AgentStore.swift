@@ -5,12 +5,12 @@ import SpiderEmbeddedLedger
 import SpiderEtcd
 
 /// The store an agent serves, kept warm: the embedded ledger opened once, or an etcd store
-/// followed by an ``EtcdStoreView``.
+/// followed by an `EtcdStoreView`.
 public enum AgentStore: Sendable {
     case embedded(EmbeddedLedger, root: String)
     case etcd(EtcdStoreView)
 
-    /// Opens the store `configuration` names (an etcd view still has to ``EtcdStoreView/run()``).
+    /// Opens the store `configuration` names (an etcd view reads nothing until it runs).
     public static func open(_ configuration: AgentConfiguration, log: @escaping @Sendable (String) -> Void) throws(AgentError) -> AgentStore {
         if EtcdStore.isEtcd(configuration.store) {
             do {
@@ -30,7 +30,7 @@ public enum AgentStore: Sendable {
         }
     }
 
-    /// The ledger one CNI call uses (over etcd: a fresh ``ViewedEtcdLedger`` each call).
+    /// The ledger one CNI call uses (over etcd: a fresh `ViewedEtcdLedger` each call).
     public func ledgerForCall() -> AnyLedger {
         switch self {
         case .embedded(let ledger, _): AnyLedger(ledger)

@@ -78,7 +78,7 @@ public enum AgentRoute {
     ///   - environment: the value of a variable, or `nil`.
     ///   - stdin: the configuration as received.
     ///   - outcome: what the call came to.
-    ///   - started: when the call started (``AgentClient/now()``, nanoseconds).
+    ///   - started: when the call started (``clock()``, nanoseconds).
     public static func report(plugin: String, lookup environment: (String) -> String?, stdin: [UInt8], outcome: CNIOutcome, started: Int64) {
         guard case .finished(_, let status) = outcome, let command = environment("CNI_COMMAND"),
               CNIEnvironment.Command(rawValue: command) != nil, command != "VERSION",
