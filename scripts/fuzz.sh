@@ -5,6 +5,7 @@
 #   range        addresses, CIDRs, Spiderpool ranges
 #   ip-syntax    routes, rules, neighbours, addresses, MACs in `ip` syntax
 #   scenario     a coordinator scenario through the planner and the simulator
+#   agent-frame  what a peer writes to the node agent's socket: frames and their messages
 # Seeds: the golden cases (Tests/Fixtures/golden), Examples/, and the kept regression inputs
 # (Tests/FuzzRegressions/TARGET). A crash is copied to Tests/FuzzRegressions/TARGET/ and fails the run.
 #
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/deps.sh
 ensure_build_deps
 seconds="${1:-20}"; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(cni-config manifest range ip-syntax scenario)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(cni-config manifest range ip-syntax scenario agent-frame)
 golden=Tests/Fixtures/golden
 
 # The toolchain's lld: Debian's gold cannot link the sanitized binary.
@@ -43,6 +44,7 @@ for i, case in enumerate(cases.get("generated", []) + cases.get("rejected", []))
 PY
             ;;
         range) printf '10.6.212.100-10.6.212.200\n10.6.0.0/16\nfd00::1-fd00::ff\n::ffff:1.2.3.4\n' >"$2/s0"; printf '10.0.0.0/30,10.0.0.1\n' >"$2/s1" ;;
+        agent-frame) cp Tests/FuzzRegressions/agent-frame/* "$2/" ;;
         ip-syntax) printf 'default via 10.6.0.1 dev net1 table 101\nfrom 10.6.212.200 lookup 101 pref 100\n10.6.0.1 dev net1 lladdr 02:42:ac:11:00:02 PERMANENT\n' >"$2/s0" ;;
     esac
     if [ -d "Tests/FuzzRegressions/$1" ]; then cp Tests/FuzzRegressions/"$1"/* "$2/" 2>/dev/null || true; fi

@@ -19,6 +19,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case ipSyntax = "ip-syntax"
     /// A whole coordinator scenario (state + config + invocation) through the planner and simulator.
     case scenario
+    /// What a peer writes to the node agent's socket: frames, then the messages they carry.
+    case agentFrame = "agent-frame"
 
     /// Runs one input.
     public func run(_ bytes: [UInt8]) {
@@ -29,6 +31,27 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .range: FuzzTarget.range(text)
         case .ipSyntax: FuzzTarget.ipSyntax(text)
         case .scenario: FuzzTarget.scenario(Data(bytes))
+        case .agentFrame: FuzzTarget.agentFrames(bytes)
+        }
+    }
+
+    /// Reads frames one after another, as the agent reads a connection, and decodes each
+    /// payload as every message kind.
+    static func agentFrames(_ bytes: [UInt8]) {
+        var rest = bytes[...]
+        while rest.count >= AgentFrame.headerSize {
+            guard let header = try? AgentFrame.parseHeader(rest.prefix(AgentFrame.headerSize)) else { return }
+            rest = rest.dropFirst(AgentFrame.headerSize)
+            let payload = Array(rest.prefix(header.length))
+            rest = rest.dropFirst(header.length)
+            if let call = AgentCall(json: payload) {
+                _ = AgentCall(json: Array(call.json.utf8))
+                _ = call.command
+            }
+            if let report = AgentReport(json: payload) { _ = report.json }
+            if let answer = AgentAnswer(json: payload) { _ = answer.json }
+            _ = AgentRefusal(json: payload).json
+            _ = AgentFrame(header.kind, payload: payload).encoded
         }
     }
 
