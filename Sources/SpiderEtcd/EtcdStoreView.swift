@@ -1,4 +1,4 @@
-import NIOPosix
+import Foundation
 import SpiderCore
 import Synchronization
 
@@ -148,10 +148,12 @@ public final class EtcdStoreView: Sendable {
     /// returns the revision.
     func load() async throws(EtcdError) -> Int64 {
         let ledger = self.ledger
+        // A thread of its own: the read blocks on the HTTP client, which itself needs NIO's
+        // shared thread pool (name resolution), so it must never wait on one of those threads.
         let result: Result<State, EtcdError> = await withCheckedContinuation { continuation in
-            NIOThreadPool.singleton.submit { _ in
+            Thread {
                 continuation.resume(returning: Result { () throws(EtcdError) -> State in try EtcdStoreView.read(ledger) })
-            }
+            }.start()
         }
         let loaded = try result.get()
         state.withLock { state in

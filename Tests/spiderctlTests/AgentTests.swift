@@ -194,6 +194,21 @@ struct AgentTests {
         #expect(access(setup.socket, F_OK) != 0, "the socket is removed at shutdown")
     }
 
+    @Test("a call for another store is refused once, then runs without the agent (the hand-off to spiderctl does not ask again)")
+    func otherStore() throws {
+        let setup = try Setup("other")
+        let agent = try AgentProcess(store: setup.etcd.store(prefix: "/elsewhere"), socket: setup.socket,
+                                     log: setup.workspace.io + "/agent-other.log")
+        try agent.waitReady()
+        let added = try setup.cni("ADD", "other-1", config: setup.throughAgent)
+        #expect(added.status == 0, "\(added)")
+        #expect(added.stderr.contains("the agent refused the call: this agent serves"), "\(added)")
+        #expect(try setup.listed()["other-1"] != nil)
+        let samples = try agent.metrics()
+        #expect(samples[#"spiderpool_agent_calls_total{outcome="refused"}"#] == 1, "refused once, not again by spiderctl: \(samples)")
+        #expect(samples[#"spiderpool_agent_calls_total{outcome="served"}"#] == nil)
+    }
+
     @Test("DEL and GC never wait for a stopped agent")
     func stoppedAgent() throws {
         let setup = try Setup("stopped", etcd: false)

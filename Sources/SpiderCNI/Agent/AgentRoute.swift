@@ -1,4 +1,9 @@
 import SpiderCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// How a plugin process uses the node agent (Docs/AGENT.md).
 ///
@@ -46,7 +51,10 @@ public enum AgentRoute {
     ///   - log: where a line goes when an agent was there but did not serve the call.
     public static func outcome(plugin: String, lookup environment: (String) -> String?, stdin: [UInt8],
                                log: (String) -> Void = { _ in }) -> CNIOutcome? {
-        guard plugin == "spiderpool", environment("CNI_COMMAND") == "ADD", stdin.count <= CNIRunner.maxConfigBytes,
+        // A call the lean binary handed to `spiderctl` after the agent did not serve it is not
+        // offered twice.
+        guard environment(triedVariable) == nil,
+              plugin == "spiderpool", environment("CNI_COMMAND") == "ADD", stdin.count <= CNIRunner.maxConfigBytes,
               let text = String(validating: stdin, as: UTF8.self), let config = ManifestValue.parse(json: stdin),
               config.objectValue != nil, let ipam = try? SpiderpoolIPAMPlugin.ipam(config),
               let client = try? client(ipam: ipam) else { return nil }
@@ -57,12 +65,18 @@ public enum AgentRoute {
         case .success(let answer):
             return .finished(stdout: answer.stdout, status: answer.status)
         case .failure(.unavailable):
+            setenv(triedVariable, "unavailable", 1)
             return nil
         case .failure(let failure):
             log("\(failure); running the call without it")
+            setenv(triedVariable, "declined", 1)
             return nil
         }
     }
+
+    /// Set in the process's environment once the agent was tried, so that a hand-off to
+    /// `spiderctl` (which keeps the environment) does not try it again.
+    public static let triedVariable = "SPIDERPOOL_AGENT_TRIED"
 
     /// The node name a call carries: `SPIDERPOOL_NODE_NAME`, else the host name.
     static func nodeName(_ environment: (String) -> String?) -> String {
