@@ -33,5 +33,5 @@ ensure_build_deps() {
 # embedded ledger beside our code, strace to see its fsync calls, GNU time for peak memory.
 ensure_test_deps() {
     ensure_build_deps
-    apt_install iproute2 util-linux iptables iputils-ping containernetworking-plugins etcd-server openssl sqlite3 strace time
+    apt_install iproute2 util-linux iptables iputils-ping containernetworking-plugins etcd-server openssl sqlite3 strace time tcpdump
 }

@@ -12,6 +12,10 @@
 #include <linux/neighbour.h>
 #include <linux/fib_rules.h>
 #include <linux/veth.h>
+// Packet sockets (struct sockaddr_ll, PACKET_*) and the Ethernet protocol numbers, for the
+// coordinator's ARP and neighbour discovery probes.
+#include <linux/if_packet.h>
+#include <linux/if_ether.h>
 /// NLMSG_ALIGN(len).
 uint32_t spider_nlmsg_align(uint32_t len);
 /// RTA_ALIGN(len).

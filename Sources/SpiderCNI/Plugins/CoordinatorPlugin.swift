@@ -192,6 +192,11 @@ public struct CoordinatorPlugin: CNIPlugin {
         // One worker per namespace for the whole call: observe, execute and verify share them.
         let session = NamespaceSession()
         defer { session.close() }
+        // On the wire before any step, and outside the node lock: it waits for answers (up to
+        // its bound) and must not hold up other Pods' calls.
+        if config.detection.isEnabled {
+            try CoordinatorPlugin.detect(interface: call.environment.interface, result: result, settings: config.detection, pod: pod, session: session)
+        }
         let (before, plan) = try NodeLock.withLock { () throws(CNIError) -> (NamespacePair, RoutePlan) in
             let before = try observe(pod, firewall: config.mode != .overlay && CoordinatorPlugin.hasIPTables, session: session)
             let plan: RoutePlan
@@ -208,7 +213,81 @@ public struct CoordinatorPlugin: CNIPlugin {
         if let drift = CoordinatorPlugin.drift(before: before, plan: plan, pod: pod, session: session) {
             CNIProcess.log("coordinator", "ADD \(call.environment.containerID)/\(call.environment.interface): \(drift)")
         }
+        CoordinatorPlugin.announce(interface: call.environment.interface, before: before.pod, plan: plan, pod: pod, session: session)
         return result.json(version: call.version)
+    }
+
+    /// The NIC's addresses the wire knows it by: every address but link-local ones.
+    static func announcedAddresses(_ state: NetworkState, _ nic: String) -> [IPAddress] {
+        state.addresses.filter { $0.device == nic && !isLinkLocal($0.address.address) }.map(\.address.address)
+    }
+
+    static func isLinkLocal(_ address: IPAddress) -> Bool {
+        address.family == .v6 ? address.value >> 118 == 0x3fa : address.value >> 16 == 0xa9fe
+    }
+
+    /// IP conflict and gateway detection on the NIC (``NeighborDetection``): code 110 names an
+    /// address and the MAC that answered for it, code 111 a gateway that did not answer.
+    static func detect(interface nic: String, result: CNIResult, settings: NeighborDetection, pod: NetworkNamespace,
+                       session: NamespaceSession) throws(CNIError) {
+        let state: NetworkState
+        do { state = try NetworkObserver.observe(pod, session: session) } catch {
+            throw CNIError(code: 999, "cannot read the Pod's namespace for IP conflict and gateway detection", details: error.description)
+        }
+        guard let link = state.link(named: nic), let mac = link.mac else { throw CNIError(CoordinatorError.interfaceNotFound(nic)) }
+        let addresses = announcedAddresses(state, nic)
+        var gateways: [NeighborCheck.Gateway] = []
+        if settings.detectGateway {
+            func add(_ gateway: IPAddress, _ source: IPAddress?) {
+                guard let source, !gateways.contains(where: { $0.address == gateway }) else { return }
+                gateways.append(NeighborCheck.Gateway(address: gateway, source: source))
+            }
+            for ip in result.ips {
+                guard let gateway = ip.gateway else { continue }
+                if let index = ip.interface, index < result.interfaces.count, result.interfaces[index].name != nic { continue }
+                add(gateway, addresses.first { $0.family == gateway.family })
+            }
+            // A default route through the NIC that prevResult does not name (set by another plugin).
+            for route in state.routes where route.device == nic && route.destination.prefixLength == 0 {
+                if let gateway = route.gateway { add(gateway, addresses.first { $0.family == gateway.family }) }
+            }
+        }
+        let findings: [NeighborCheck.Finding]
+        do {
+            findings = try NeighborCheck.detect(in: pod, session: session, interface: NeighborCheck.Interface(name: nic, index: link.index, mac: mac),
+                                                addresses: settings.detectIPConflict ? addresses : [], gateways: gateways, settings: settings)
+        } catch {
+            throw CNIError(code: 999, "IP conflict and gateway detection could not run on \(nic)", details: error.description)
+        }
+        guard let first = findings.first else { return }
+        let bound = NeighborDetection.text(settings.bound)
+        switch first {
+        case .conflict(let address, let other):
+            throw CNIError(code: 110, "IP conflict: \(address) of \(nic) is already used by \(other)",
+                           details: "a host with MAC \(other) answered the probe for \(address); no step was applied to the Pod")
+        case .gatewayUnreachable(let gateway):
+            let unanswered = findings.compactMap { if case .gatewayUnreachable(let g) = $0 { g.description } else { nil } }
+            throw CNIError(code: 111, "gateway \(gateway) of \(nic) is unreachable",
+                           details: "no answer from \(unanswered.joined(separator: ", ")) to \(settings.retries) \(gateway.family == .v4 ? "ARP requests" : "neighbour solicitations") within \(bound); no step was applied to the Pod")
+        }
+    }
+
+    /// Announces the NIC's addresses from its current MAC (the one the plan gave it, else the
+    /// one it had); a failure is logged, never the ADD's.
+    static func announce(interface nic: String, before: NetworkState, plan: RoutePlan, pod: NetworkNamespace, session: NamespaceSession) {
+        guard let link = before.link(named: nic) else { return }
+        var mac = link.mac
+        for operation in plan.operations {
+            if case .setLinkMAC(let name, let new) = operation.action, name == nic { mac = new }
+        }
+        let addresses = announcedAddresses(before, nic)
+        guard let mac, !addresses.isEmpty else { return }
+        do {
+            try NeighborCheck.announce(in: pod, session: session, interface: NeighborCheck.Interface(name: nic, index: link.index, mac: mac),
+                                       addresses: addresses)
+        } catch {
+            CNIProcess.log("coordinator", "the announcement of \(nic)'s addresses failed: \(error)")
+        }
     }
 
     /// The ADD's failure: "nothing was left changed" only when the rollback undid everything;

@@ -26,6 +26,8 @@ public struct CoordinatorConfig: Sendable, Hashable {
     public var txQueueLen: Int = 0
     public var vethLinkAddress: IPv4Address?
     public var vethMTU: Int = 1500
+    /// IP conflict and gateway detection before the NIC is tuned (off by default).
+    public var detection = NeighborDetection()
 
     public init() {}
 
@@ -53,6 +55,8 @@ public struct CoordinatorConfig: Sendable, Hashable {
         }
 
         if let prefix = pickText({ $0.podMACPrefix }) { podMACPrefix = try CoordinatorConfig.parseMACPrefix(prefix) }
+        detection = try NeighborDetection(detectIPConflict: pick({ $0.detectIPConflict }), detectGateway: pick({ $0.detectGateway }),
+                                          options: pick({ $0.detectOptions }))
         serviceCIDR = try CoordinatorConfig.networks(pickList({ $0.serviceCIDR }), field: "serviceCIDR")
         overlayPodCIDR = try CoordinatorConfig.networks(pickList({ $0.overlayPodCIDR }), field: "overlayPodCIDR")
         hijackCIDR = try CoordinatorConfig.networks(pickList({ $0.hijackCIDR }), field: "hijackCIDR")

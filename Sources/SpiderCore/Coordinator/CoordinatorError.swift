@@ -15,6 +15,8 @@ public enum CoordinatorError: Error, Sendable, Hashable, CustomStringConvertible
     case invalidRPFilter(Int)
     case invalidVethMTU(Int)
     case invalidTxQueueLength(Int)
+    /// A `detectOptions` value out of range or unreadable.
+    case invalidDetectOption(String)
     case invalidHostRuleTable(Int)
     case invalidVethLinkAddress(String)
     case invalidInterfaceName(field: String, value: String)
@@ -71,6 +73,8 @@ public enum CoordinatorError: Error, Sendable, Hashable, CustomStringConvertible
                 : "vethMTU must be at most 65535 (got \(value))"
         case .invalidTxQueueLength(let value):
             "txQueueLen must not be negative (got \(value))"
+        case .invalidDetectOption(let reason):
+            reason
         case .invalidHostRuleTable(let value):
             "hostRuleTable \(value) is not usable: pick a table from 1 to 4294967295 other than 253, 254 and 255"
         case .invalidVethLinkAddress(let value):

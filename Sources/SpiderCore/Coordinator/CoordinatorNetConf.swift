@@ -19,6 +19,21 @@ public struct CoordinatorNetConf: Sendable, Hashable, Codable {
     public var txQueueLen: Int?
     public var vethLinkAddress: String?
     public var vethMTU: Int?
+    public var detectIPConflict: Bool?
+    public var detectGateway: Bool?
+    public var detectOptions: RawDetectOptions?
+
+    /// `detectOptions` as written: `{"retries": 3, "interval": "10ms", "timeout": "100ms"}`.
+    public struct RawDetectOptions: Sendable, Hashable, Codable {
+        public var retries: Int?
+        public var interval: String?
+        public var timeout: String?
+        public init(retries: Int? = nil, interval: String? = nil, timeout: String? = nil) {
+            self.retries = retries
+            self.interval = interval
+            self.timeout = timeout
+        }
+    }
 
     /// A policy route as written: `{"dst": "...", "gw": "..."}`.
     public struct RawPolicyRoute: Sendable, Hashable, Codable {
@@ -65,6 +80,14 @@ public struct CoordinatorNetConf: Sendable, Hashable, Codable {
         txQueueLen = try reader.int("txQueueLen")
         vethLinkAddress = try reader.string("vethLinkAddress")
         vethMTU = try reader.int("vethMTU")
+        detectIPConflict = try reader.bool("detectIPConflict")
+        detectGateway = try reader.bool("detectGateway")
+        if let options = reader.present("detectOptions") {
+            guard options.objectValue != nil else { throw reader.mismatch("detectOptions", "an object", options) }
+            let nested = FieldReader(options, path: "detectOptions")
+            detectOptions = RawDetectOptions(retries: try nested.int("retries"), interval: try nested.string("interval"),
+                                             timeout: try nested.string("timeout"))
+        }
     }
 
     /// Typed reads of an object's fields, each error naming the field's path.

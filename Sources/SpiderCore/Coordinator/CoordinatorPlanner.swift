@@ -51,6 +51,7 @@ public struct CoordinatorPlanner: Sendable {
         builder.decide(.mode, "\(s.underlay ? "underlay" : "overlay"): \(s.modeReason)")
         builder.decide(.invocation, "\(s.firstInvoke ? "first NIC" : "a later NIC"): \(s.invocationReason)")
         builder.decide(.policyTable, "table \(s.table.rawValue): \(s.tableReason)")
+        decideDetection(&builder, s, nic)
         if s.underlay && !s.firstInvoke {
             builder.decide(.skipped, "the veth to the node: \(nic) is not the first NIC, whose call set up veth0")
         } else if !s.underlay {
@@ -85,6 +86,29 @@ public struct CoordinatorPlanner: Sendable {
         if config.tunePodRoutes && (!s.firstInvoke || !s.underlay) { try tunePodRoutes(&builder, s, nic) }
         try setUpPolicyRoutes(&builder, s, nic)
         return builder.finish()
+    }
+
+    /// Where IP conflict and gateway detection sit in the ADD (before every step) and the
+    /// announcement (after them), and what each outcome does.
+    func decideDetection(_ b: inout PlanBuilder, _ s: Situation, _ nic: String) {
+        let detection = config.detection
+        let timing = "\(detection.retries) probe\(detection.retries == 1 ? "" : "s") \(NeighborDetection.text(detection.interval)) apart, "
+            + "answers awaited \(NeighborDetection.text(detection.timeout)) after the last (at most \(NeighborDetection.text(detection.bound)))"
+        let addresses = s.current.map { $0.address.description }.joined(separator: ", ")
+        if detection.detectIPConflict {
+            b.decide(.detection, "before any step, detectIPConflict probes \(nic)'s \(addresses.isEmpty ? "addresses" : addresses) "
+                + "(ARP probes from 0.0.0.0, IPv6 duplicate address detection), \(timing): an answer from another MAC fails the ADD "
+                + "with code 110 naming the address and that MAC, and no step below is applied")
+        }
+        if detection.detectGateway {
+            b.decide(.detection, "before any step, detectGateway resolves each gateway of \(nic) in prevResult (ARP, neighbour solicitation), "
+                + "\(timing): a gateway that does not answer fails the ADD with code 111 naming it, and no step below is applied")
+        }
+        if !detection.isEnabled {
+            b.decide(.skipped, "IP conflict and gateway detection: detectIPConflict and detectGateway are false")
+        }
+        b.decide(.detection, "after the steps, \(nic)'s addresses are announced from its \(config.podMACPrefix == nil ? "" : "new ")MAC "
+            + "(an ARP announcement per IPv4 address, an unsolicited neighbour advertisement per IPv6 address); a failed announcement is logged, not an error")
     }
 
     /// Resolves mode, first invocation, policy table, families, node addresses and veth names.

@@ -16,6 +16,9 @@ public struct PlanDecision: Sendable, Hashable, CustomStringConvertible {
         case policyTable = "policy-table"
         /// Which NIC keeps the Pod's default route in table main, and why.
         case defaultRoute = "default-route"
+        /// IP conflict and gateway detection before the steps, and the announcement after them:
+        /// where they sit in the ADD and what each outcome does.
+        case detection
         /// A step left out, and why (not configured, not this NIC's job, not this family).
         case skipped
         /// What the namespaces already held, so it was not planned again (a retried ADD, a rule
