@@ -194,8 +194,12 @@ public struct CoordinatorPlugin: CNIPlugin {
         defer { session.close() }
         // On the wire before any step, and outside the node lock: it waits for answers (up to
         // its bound) and must not hold up other Pods' calls.
+        // One packet socket for the call's detection and announcement (closing one costs the
+        // kernel a network-wide synchronisation).
+        var port: NeighborPort?
+        defer { port?.close() }
         if config.detection.isEnabled {
-            try CoordinatorPlugin.detect(interface: call.environment.interface, result: result, settings: config.detection, pod: pod, session: session)
+            port = try CoordinatorPlugin.detect(interface: call.environment.interface, result: result, settings: config.detection, pod: pod, session: session)
         }
         let (before, plan) = try NodeLock.withLock { () throws(CNIError) -> (NamespacePair, RoutePlan) in
             let before = try observe(pod, firewall: config.mode != .overlay && CoordinatorPlugin.hasIPTables, session: session)
@@ -213,7 +217,7 @@ public struct CoordinatorPlugin: CNIPlugin {
         if let drift = CoordinatorPlugin.drift(before: before, plan: plan, pod: pod, session: session) {
             CNIProcess.log("coordinator", "ADD \(call.environment.containerID)/\(call.environment.interface): \(drift)")
         }
-        CoordinatorPlugin.announce(interface: call.environment.interface, before: before.pod, plan: plan, pod: pod, session: session)
+        CoordinatorPlugin.announce(interface: call.environment.interface, before: before.pod, plan: plan, pod: pod, session: session, port: port)
         return result.json(version: call.version)
     }
 
@@ -228,8 +232,9 @@ public struct CoordinatorPlugin: CNIPlugin {
 
     /// IP conflict and gateway detection on the NIC (``NeighborDetection``): code 110 names an
     /// address and the MAC that answered for it, code 111 a gateway that did not answer.
+    /// Returns the open port, for the announcement.
     static func detect(interface nic: String, result: CNIResult, settings: NeighborDetection, pod: NetworkNamespace,
-                       session: NamespaceSession) throws(CNIError) {
+                       session: NamespaceSession) throws(CNIError) -> NeighborPort {
         let state: NetworkState
         do { state = try NetworkObserver.observe(pod, session: session) } catch {
             throw CNIError(code: 999, "cannot read the Pod's namespace for IP conflict and gateway detection", details: error.description)
@@ -252,14 +257,16 @@ public struct CoordinatorPlugin: CNIPlugin {
                 if let gateway = route.gateway { add(gateway, addresses.first { $0.family == gateway.family }) }
             }
         }
+        let port: NeighborPort
         let findings: [NeighborCheck.Finding]
         do {
-            findings = try NeighborCheck.detect(in: pod, session: session, interface: NeighborCheck.Interface(name: nic, index: link.index, mac: mac),
-                                                addresses: settings.detectIPConflict ? addresses : [], gateways: gateways, settings: settings)
+            port = try NeighborCheck.open(in: pod, session: session, interface: NeighborCheck.Interface(name: nic, index: link.index, mac: mac))
+            findings = try port.detect(addresses: settings.detectIPConflict ? addresses : [], gateways: gateways, settings: settings)
         } catch {
             throw CNIError(code: 999, "IP conflict and gateway detection could not run on \(nic)", details: error.description)
         }
-        guard let first = findings.first else { return }
+        guard let first = findings.first else { return port }
+        port.close()
         let bound = NeighborDetection.text(settings.bound)
         switch first {
         case .conflict(let address, let other):
@@ -273,8 +280,9 @@ public struct CoordinatorPlugin: CNIPlugin {
     }
 
     /// Announces the NIC's addresses from its current MAC (the one the plan gave it, else the
-    /// one it had); a failure is logged, never the ADD's.
-    static func announce(interface nic: String, before: NetworkState, plan: RoutePlan, pod: NetworkNamespace, session: NamespaceSession) {
+    /// one it had), on `port` when detection opened one; a failure is logged, never the ADD's.
+    static func announce(interface nic: String, before: NetworkState, plan: RoutePlan, pod: NetworkNamespace, session: NamespaceSession,
+                         port: NeighborPort?) {
         guard let link = before.link(named: nic) else { return }
         var mac = link.mac
         for operation in plan.operations {
@@ -282,9 +290,12 @@ public struct CoordinatorPlugin: CNIPlugin {
         }
         let addresses = announcedAddresses(before, nic)
         guard let mac, !addresses.isEmpty else { return }
+        let interface = NeighborCheck.Interface(name: nic, index: link.index, mac: mac)
         do {
-            try NeighborCheck.announce(in: pod, session: session, interface: NeighborCheck.Interface(name: nic, index: link.index, mac: mac),
-                                       addresses: addresses)
+            let used = try port ?? NeighborCheck.open(in: pod, session: session, interface: interface)
+            defer { if port == nil { used.close() } }
+            used.interface = interface
+            try used.announce(addresses)
         } catch {
             CNIProcess.log("coordinator", "the announcement of \(nic)'s addresses failed: \(error)")
         }

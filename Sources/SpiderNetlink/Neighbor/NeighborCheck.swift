@@ -47,61 +47,62 @@ public enum NeighborCheck {
         }
     }
 
+    /// Opens one packet socket on the NIC inside `namespace` (every protocol, so one socket
+    /// serves ARP and IPv6): a packet socket costs the kernel a network-wide synchronisation
+    /// when it is closed, so a CNI call opens one and uses it for detection and announcement.
+    public static func open(in namespace: NetworkNamespace, session: NamespaceSession? = nil, interface: Interface) throws(NetlinkError) -> NeighborPort {
+        let worker = if let session { try session.worker(for: namespace) } else { try NamespaceWorker(namespace) }
+        defer { if session == nil { worker.stop() } }
+        let socket = try worker.perform { (_: NamespaceWorker) throws(NetlinkError) -> PacketSocket in
+            try PacketSocket(protocol: UInt16(ETH_P_ALL), interface: interface.index)
+        }
+        return NeighborPort(socket: socket, interface: interface)
+    }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
+
+/// One packet socket on a NIC, opened inside its namespace (``NeighborCheck/open(in:session:interface:)``):
+/// IP conflict and gateway detection, and announcements. Close it when done.
+public final class NeighborPort: @unchecked Sendable {
+    let socket: PacketSocket
+    /// The NIC, with the MAC the port's messages carry.
+    public var interface: NeighborCheck.Interface
+    private var closed = false
+
+    init(socket: PacketSocket, interface: NeighborCheck.Interface) {
+        self.socket = socket
+        self.interface = interface
+    }
+
+    deinit { close() }
+
+    /// Closes the socket (once).
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        socket.close()
+    }
+
     /// Probes `addresses` for conflicts and resolves `gateways`, all at once: `settings.retries`
     /// rounds `settings.interval` apart, then `settings.timeout` for the answers. Ends early at
     /// the first conflict, or when every gateway answered and no conflict is checked.
     /// - Returns: what was found wrong; empty when everything is clean.
-    public static func detect(in namespace: NetworkNamespace, session: NamespaceSession? = nil, interface: Interface,
-                              addresses: [IPAddress], gateways: [Gateway], settings: NeighborDetection) throws(NetlinkError) -> [Finding] {
-        try run(in: namespace, session: session) { () throws(NetlinkError) -> [Finding] in
-            try probe(interface: interface, addresses: addresses, gateways: gateways, settings: settings)
-        }
-    }
-
-    /// Announces `addresses` at the NIC's current MAC: an ARP announcement for each IPv4
-    /// address, an unsolicited neighbour advertisement for each IPv6 one.
-    public static func announce(in namespace: NetworkNamespace, session: NamespaceSession? = nil, interface: Interface,
-                                addresses: [IPAddress]) throws(NetlinkError) {
-        try run(in: namespace, session: session) { () throws(NetlinkError) in
-            let v4 = addresses.filter { $0.family == .v4 }, v6 = addresses.filter { $0.family == .v6 }
-            if !v4.isEmpty {
-                let socket = try PacketSocket(protocol: UInt16(ETH_P_ARP), interface: interface.index)
-                defer { socket.close() }
-                for address in v4 { try socket.send(NeighborPacket.arpAnnouncement(of: address, at: interface.mac), to: .broadcast) }
-            }
-            if !v6.isEmpty {
-                let socket = try PacketSocket(protocol: UInt16(ETH_P_IPV6), interface: interface.index)
-                defer { socket.close() }
-                for address in v6 {
-                    let (packet, destination) = NeighborPacket.neighborAdvertisement(of: address, at: interface.mac)
-                    try socket.send(packet, to: destination)
-                }
-            }
-        }
-    }
-
-    static func run<T>(in namespace: NetworkNamespace, session: NamespaceSession?, _ body: @escaping () throws(NetlinkError) -> T) throws(NetlinkError) -> T {
-        let worker = if let session { try session.worker(for: namespace) } else { try NamespaceWorker(namespace) }
-        defer { if session == nil { worker.stop() } }
-        return try worker.perform { (_: NamespaceWorker) throws(NetlinkError) -> T in try body() }
-    }
-
-    /// The checks, on the calling thread (inside the namespace).
-    static func probe(interface: Interface, addresses: [IPAddress], gateways: [Gateway],
-                      settings: NeighborDetection) throws(NetlinkError) -> [Finding] {
-        let families = Set(addresses.map(\.family) + gateways.map(\.address.family))
-        let arp = families.contains(.v4) ? try PacketSocket(protocol: UInt16(ETH_P_ARP), interface: interface.index) : nil
-        defer { arp?.close() }
-        let ipv6: PacketSocket?
-        do { ipv6 = families.contains(.v6) ? try PacketSocket(protocol: UInt16(ETH_P_IPV6), interface: interface.index) : nil } catch {
-            throw error
-        }
-        defer { ipv6?.close() }
+    public func detect(addresses: [IPAddress], gateways: [NeighborCheck.Gateway], settings: NeighborDetection) throws(NetlinkError) -> [NeighborCheck.Finding] {
+        let mac = interface.mac
         let start = PacketSocket.now()
-        let interval = nanoseconds(settings.interval), timeout = nanoseconds(settings.timeout)
+        let interval = NeighborCheck.nanoseconds(settings.interval), timeout = NeighborCheck.nanoseconds(settings.timeout)
         let deadline = start + interval * Int64(settings.retries - 1) + timeout
         var pendingGateways = Set(gateways.map(\.address))
-        var conflicts: [Finding] = []
+        var conflicts: [NeighborCheck.Finding] = []
+        func conflict(_ address: IPAddress, _ from: MACAddress) {
+            guard addresses.contains(address), from != mac,
+                  !conflicts.contains(where: { if case .conflict(address, _) = $0 { true } else { false } }) else { return }
+            conflicts.append(.conflict(address: address, mac: from))
+        }
         var sent = 0
         var nextSend = start
         var buffer = [UInt8](repeating: 0, count: 2048)
@@ -111,18 +112,19 @@ public enum NeighborCheck {
             if sent < settings.retries && now >= nextSend {
                 for address in addresses {
                     if address.family == .v4 {
-                        try arp?.send(NeighborPacket.arpProbe(for: address, from: interface.mac), to: .broadcast)
+                        try socket.send(NeighborPacket.arpProbe(for: address, from: mac), protocol: UInt16(ETH_P_ARP), to: .broadcast)
                     } else {
-                        let (packet, destination) = NeighborPacket.neighborSolicitation(for: address, from: nil, mac: interface.mac)
-                        try ipv6?.send(packet, to: destination)
+                        let (packet, destination) = NeighborPacket.neighborSolicitation(for: address, from: nil, mac: mac)
+                        try socket.send(packet, protocol: UInt16(ETH_P_IPV6), to: destination)
                     }
                 }
                 for gateway in gateways where pendingGateways.contains(gateway.address) {
                     if gateway.address.family == .v4 {
-                        try arp?.send(NeighborPacket.arpRequest(for: gateway.address, from: gateway.source, mac: interface.mac), to: .broadcast)
+                        try socket.send(NeighborPacket.arpRequest(for: gateway.address, from: gateway.source, mac: mac),
+                                        protocol: UInt16(ETH_P_ARP), to: .broadcast)
                     } else {
-                        let (packet, destination) = NeighborPacket.neighborSolicitation(for: gateway.address, from: gateway.source, mac: interface.mac)
-                        try ipv6?.send(packet, to: destination)
+                        let (packet, destination) = NeighborPacket.neighborSolicitation(for: gateway.address, from: gateway.source, mac: mac)
+                        try socket.send(packet, protocol: UInt16(ETH_P_IPV6), to: destination)
                     }
                 }
                 sent += 1
@@ -130,30 +132,19 @@ public enum NeighborCheck {
                 continue
             }
             let wake = sent < settings.retries ? min(nextSend, deadline) : deadline
-            var entries = [arp, ipv6].compactMap { $0 }.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
-            let waitMilliseconds = Int32(max(0, min((wake - now + 999_999) / 1_000_000, 10_000)))
-            let ready = poll(&entries, nfds_t(entries.count), waitMilliseconds)
+            var entry = pollfd(fd: socket.descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&entry, 1, Int32(max(0, min((wake - now + 999_999) / 1_000_000, 10_000))))
             if ready < 0 && errno != EINTR { throw .system(operation: "poll", errno: errno) }
             guard ready > 0 else { continue }
-            if let arp {
-                while let (count, source, outgoing) = try arp.receive(into: &buffer) {
-                    guard !outgoing, let message = NeighborPacket.ARP(buffer[0..<count]) else { continue }
-                    let from = message.senderMAC
-                    if from != interface.mac, addresses.contains(message.senderIP), !conflicts.contains(where: { if case .conflict(message.senderIP, _) = $0 { true } else { false } }) {
-                        conflicts.append(.conflict(address: message.senderIP, mac: from))
-                    }
-                    if pendingGateways.contains(message.senderIP), from != interface.mac { pendingGateways.remove(message.senderIP) }
-                    _ = source
-                }
-            }
-            if let ipv6 {
-                while let (count, source, outgoing) = try ipv6.receive(into: &buffer) {
-                    guard !outgoing, let advertisement = NeighborPacket.advertisement(buffer[0..<count]) else { continue }
-                    let from = advertisement.mac ?? source
-                    guard from != interface.mac else { continue }
-                    if addresses.contains(advertisement.target), !conflicts.contains(where: { if case .conflict(advertisement.target, _) = $0 { true } else { false } }) {
-                        conflicts.append(.conflict(address: advertisement.target, mac: from ?? .zero))
-                    }
+            while let datagram = try socket.receive(into: &buffer) {
+                guard !datagram.outgoing else { continue }
+                let bytes = buffer[0..<datagram.count]
+                if datagram.protocol == UInt16(ETH_P_ARP), let message = NeighborPacket.ARP(bytes) {
+                    conflict(message.senderIP, message.senderMAC)
+                    if message.senderMAC != mac { pendingGateways.remove(message.senderIP) }
+                } else if datagram.protocol == UInt16(ETH_P_IPV6), let advertisement = NeighborPacket.advertisement(bytes),
+                          let from = advertisement.mac ?? datagram.source, from != mac {
+                    conflict(advertisement.target, from)
                     pendingGateways.remove(advertisement.target)
                 }
             }
@@ -162,14 +153,23 @@ public enum NeighborCheck {
         return gateways.map(\.address).filter { pendingGateways.contains($0) }.map { .gatewayUnreachable($0) }
     }
 
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    /// Announces `addresses` at the port's MAC: an ARP announcement for each IPv4 address, an
+    /// unsolicited neighbour advertisement for each IPv6 one.
+    public func announce(_ addresses: [IPAddress]) throws(NetlinkError) {
+        for address in addresses {
+            if address.family == .v4 {
+                try socket.send(NeighborPacket.arpAnnouncement(of: address, at: interface.mac), protocol: UInt16(ETH_P_ARP), to: .broadcast)
+            } else {
+                let (packet, destination) = NeighborPacket.neighborAdvertisement(of: address, at: interface.mac)
+                try socket.send(packet, protocol: UInt16(ETH_P_IPV6), to: destination)
+            }
+        }
     }
 }
 
-/// A datagram packet socket (`AF_PACKET`, `SOCK_DGRAM`) bound to one NIC and one Ethernet
-/// protocol: the kernel writes and strips the link header.
+/// A datagram packet socket (`AF_PACKET`, `SOCK_DGRAM`) bound to one NIC: the kernel writes
+/// and strips the link header. Created with no protocol and bound once with one, so the kernel
+/// registers its receive hook a single time.
 struct PacketSocket {
     let descriptor: Int32
     let protocolNumber: UInt16
@@ -178,8 +178,7 @@ struct PacketSocket {
     init(protocol number: UInt16, interface: Int) throws(NetlinkError) {
         protocolNumber = number
         self.interface = interface
-        descriptor = socket(AF_PACKET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue),
-                            Int32(number.bigEndian))
+        descriptor = socket(AF_PACKET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard descriptor >= 0 else { throw .system(operation: "socket(AF_PACKET)", errno: errno) }
         var address = sockaddr_ll()
         address.sll_family = UInt16(AF_PACKET)
@@ -197,11 +196,11 @@ struct PacketSocket {
 
     func close() { _ = Glibc.close(descriptor) }
 
-    /// Sends one datagram to `destination` (a link-layer address).
-    func send(_ bytes: [UInt8], to destination: MACAddress) throws(NetlinkError) {
+    /// Sends one datagram of Ethernet protocol `number` to `destination` (a link-layer address).
+    func send(_ bytes: [UInt8], protocol number: UInt16, to destination: MACAddress) throws(NetlinkError) {
         var address = sockaddr_ll()
         address.sll_family = UInt16(AF_PACKET)
-        address.sll_protocol = protocolNumber.bigEndian
+        address.sll_protocol = number.bigEndian
         address.sll_ifindex = Int32(interface)
         address.sll_halen = 6
         withUnsafeMutableBytes(of: &address.sll_addr) { buffer in
@@ -223,9 +222,9 @@ struct PacketSocket {
         }
     }
 
-    /// One waiting datagram: its length, the sender's link-layer address and whether it is one
-    /// of ours going out; `nil` when none is waiting.
-    func receive(into buffer: inout [UInt8]) throws(NetlinkError) -> (count: Int, source: MACAddress?, outgoing: Bool)? {
+    /// One waiting datagram: its length, Ethernet protocol, the sender's link-layer address and
+    /// whether it is one of ours going out; `nil` when none is waiting.
+    func receive(into buffer: inout [UInt8]) throws(NetlinkError) -> (count: Int, protocol: UInt16, source: MACAddress?, outgoing: Bool)? {
         var address = sockaddr_ll()
         var length = socklen_t(MemoryLayout<sockaddr_ll>.size)
         while true {
@@ -242,7 +241,7 @@ struct PacketSocket {
             let source = address.sll_halen == 6 ? withUnsafeBytes(of: address.sll_addr) { MACAddress(bytes: Array($0.prefix(6))) } : nil
             // MSG_TRUNC reports the whole length: a datagram longer than the buffer is cut, and
             // its first bytes (all a neighbour message needs) are read.
-            return (min(count, buffer.count), source, address.sll_pkttype == UInt8(PACKET_OUTGOING))
+            return (min(count, buffer.count), UInt16(bigEndian: address.sll_protocol), source, address.sll_pkttype == UInt8(PACKET_OUTGOING))
         }
     }
 
