@@ -66,8 +66,13 @@ struct CoordinatorDetectionTests {
         /// The Pod's rules, routes of every table and neighbours, and the node's rules: what an
         /// applied step would change.
         func snapshot() throws -> String {
-            try [pod.ip("rule"), pod.ip("-6 rule"), pod.ip("route show table all"), pod.ip("-6 route show table all"),
-                 pod.ip("link show eth0"), lab.node.ip("rule"), lab.node.ip("route show table all")].joined(separator: "\n")
+            let text = try [pod.ip("rule"), pod.ip("-6 rule"), pod.ip("route show table all"), pod.ip("-6 route show table all"),
+                            lab.node.ip("rule"), lab.node.ip("route show table all"), lab.node.ip("-6 route show table all")]
+                .joined(separator: "\n")
+            // What the kernel adds by itself once a new link's link-local address is ready
+            // (fe80::/64, its local route, ff00::/8) is no step of ours.
+            let lines = text.split(separator: "\n").filter { !$0.contains("fe80") && !$0.contains("ff00::/8") }
+            return lines.joined(separator: "\n") + "\nMAC " + (try Wire.mac(pod, "eth0"))
         }
     }
 
