@@ -217,7 +217,13 @@ public struct CoordinatorPlugin: CNIPlugin {
         if let drift = CoordinatorPlugin.drift(before: before, plan: plan, pod: pod, session: session) {
             CNIProcess.log("coordinator", "ADD \(call.environment.containerID)/\(call.environment.interface): \(drift)")
         }
-        CoordinatorPlugin.announce(interface: call.environment.interface, before: before.pod, plan: plan, pod: pod, session: session, port: port)
+        // Announced when the MAC changed or the wire was checked anyway (the socket is open):
+        // otherwise the interface plugin's own announcement stands, and a packet socket's close
+        // would cost every ADD a kernel-wide synchronisation.
+        let rewritten = plan.operations.contains { if case .setLinkMAC(call.environment.interface, _) = $0.action { true } else { false } }
+        if rewritten || port != nil {
+            CoordinatorPlugin.announce(interface: call.environment.interface, before: before.pod, plan: plan, pod: pod, session: session, port: port)
+        }
         return result.json(version: call.version)
     }
 

@@ -107,8 +107,12 @@ public struct CoordinatorPlanner: Sendable {
         if !detection.isEnabled {
             b.decide(.skipped, "IP conflict and gateway detection: detectIPConflict and detectGateway are false")
         }
-        b.decide(.detection, "after the steps, \(nic)'s addresses are announced from its \(config.podMACPrefix == nil ? "" : "new ")MAC "
-            + "(an ARP announcement per IPv4 address, an unsolicited neighbour advertisement per IPv6 address); a failed announcement is logged, not an error")
+        if detection.isEnabled || config.podMACPrefix != nil {
+            b.decide(.detection, "after the steps, \(nic)'s addresses are announced from its \(config.podMACPrefix == nil ? "" : "new ")MAC "
+                + "(an ARP announcement per IPv4 address, an unsolicited neighbour advertisement per IPv6 address); a failed announcement is logged, not an error")
+        } else {
+            b.decide(.skipped, "announcing \(nic)'s addresses: no detection and no podMACPrefix, the interface plugin's own announcement stands")
+        }
     }
 
     /// Resolves mode, first invocation, policy table, families, node addresses and veth names.
