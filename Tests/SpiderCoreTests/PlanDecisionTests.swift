@@ -102,6 +102,25 @@ struct PlanDecisionTests {
         #expect(plan.decisions.allSatisfy { !$0.reason.isEmpty && !$0.reason.contains("\n") }, "\(name): one line each")
     }
 
+    @Test("detection: where each check sits, its probes and bound, the code of each outcome; the announcement after the steps")
+    func detectionDecisions() throws {
+        var scenario = try Case(scenario: "O1-overlay-calico-macvlan", expected: []).load()
+        let plain = try Self.plan(scenario)
+        #expect(plain.decisions.contains { $0.kind == .skipped && $0.reason.contains("IP conflict and gateway detection: detectIPConflict and detectGateway are false") })
+        #expect(plain.decisions.contains { $0.kind == .skipped && $0.reason.contains("announcing net1's addresses") })
+        scenario.netConf.detectIPConflict = true
+        scenario.netConf.detectGateway = true
+        scenario.netConf.detectOptions = CoordinatorNetConf.RawDetectOptions(retries: 2, interval: "5ms", timeout: "50ms")
+        let plan = try Self.plan(scenario)
+        let detection = plan.decisions.filter { $0.kind == .detection }.map(\.reason)
+        #expect(detection.count == 3, "\(detection)")
+        #expect(detection.contains { $0.hasPrefix("before any step, detectIPConflict probes net1's") && $0.contains("2 probes 5ms apart")
+            && $0.contains("at most 55ms") && $0.contains("code 110") && $0.contains("no step below is applied") }, "\(detection)")
+        #expect(detection.contains { $0.hasPrefix("before any step, detectGateway") && $0.contains("code 111") }, "\(detection)")
+        #expect(detection.contains { $0.hasPrefix("after the steps, net1's addresses are announced") }, "\(detection)")
+        #expect(plan.operations == plain.operations, "detection changes no step of the plan")
+    }
+
     @Test("decisions explain a plan but do not change what it does: plans compare by their operations")
     func equality() {
         let a = RoutePlan([], decisions: [PlanDecision(.mode, "overlay")])
