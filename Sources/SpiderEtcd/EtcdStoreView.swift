@@ -372,15 +372,6 @@ public final class EtcdStoreView: Sendable {
             }
         }
     }
-
-    /// Counts for the metrics: every pool document and the number of records of each pool,
-    /// `nil` when the view is not live.
-    public func recordCounts() -> (pools: [EtcdKeyValue], counts: [String: Int])? {
-        state.withLock { state in
-            guard state.live else { return nil }
-            return (state.pools.values.sorted { $0.key < $1.key }, state.records.mapValues(\.records.count))
-        }
-    }
 }
 
 #if canImport(Glibc)
